@@ -1,0 +1,268 @@
+"""Training load: session RPE load, EWMA and rolling ACWR, monotony and strain (DOMAIN.md s. 4).
+
+Sources:
+
+- Session load = sRPE (CR-10) x duration in minutes, arbitrary units (Foster et al. 2001,
+  J Strength Cond Res 15:109-115).
+- EWMA_t = lambda L_t + (1 - lambda) EWMA_{t-1}, lambda = 2/(N + 1), seeded with the first
+  day's load; acute N = 7, chronic N = 28 (Williams et al. 2017, Br J Sports Med 51:209-210).
+- Rolling ACWR, coupled (chronic 28 days include the acute 7) and uncoupled (chronic over days
+  8-28) (Gabbett 2016, Br J Sports Med 50:273-280; Windt & Gabbett 2019 on coupling).
+- Monotony = mean / SD of daily load over 7 days; strain = weekly load x monotony (Foster
+  1998, Med Sci Sports Exerc 30:1164-1168).
+
+Caveat: the predictive value of the ACWR for injury is contested (Lolli et al. 2019, Br J
+Sports Med 53:921-922; Impellizzeri et al. 2020, Int J Sports Physiol Perform 15:907-913).
+Present these numbers as trends; a spike (EWMA ACWR above a threshold, default 1.5) is a
+*flag to look at*, not a risk zone.
+
+Conventions of this module: a daily series is contiguous (one value per calendar day, oldest
+first, rest days = 0). Per-day functions return a list aligned with their input, with ``None``
+where the value is undefined.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+__all__ = [
+    "DailyLoadSummary",
+    "acwr_ewma",
+    "acwr_rolling_coupled",
+    "acwr_rolling_uncoupled",
+    "daily_load_series",
+    "ewma",
+    "load_summary",
+    "monotony",
+    "session_load",
+    "strain",
+]
+
+#: Default EWMA ACWR above which a day is flagged as a spike (*convention*, DOMAIN.md s. 4).
+DEFAULT_SPIKE_THRESHOLD = 1.5
+
+
+def session_load(srpe: float, minutes: float) -> float:
+    """Session load (AU) = sRPE (CR-10, 0-10) x duration (min) (Foster 2001)."""
+    if not (math.isfinite(srpe) and 0 <= srpe <= 10):
+        raise ValueError(f"session RPE must be between 0 and 10 (CR-10), got {srpe!r}")
+    if not (math.isfinite(minutes) and minutes >= 0):
+        raise ValueError(f"session duration must be >= 0 minutes, got {minutes!r}")
+    return float(srpe) * float(minutes)
+
+
+def _as_date(value: date) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+def daily_load_series(
+    sessions: Iterable[tuple[date, float]],
+    start: date | None = None,
+    end: date | None = None,
+) -> list[tuple[date, float]]:
+    """Sum session loads per calendar day; every day from ``start`` to ``end`` is present.
+
+    Rest days get 0. ``start``/``end`` default to the first/last session day; sessions outside
+    the range are ignored. ``datetime`` values count on their calendar date. No sessions and no
+    range gives ``[]``.
+    """
+    totals: dict[date, float] = {}
+    for when, load in sessions:
+        day = _as_date(when)
+        value = float(load)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"load on {day.isoformat()} must be a number >= 0, got {load!r}")
+        totals[day] = totals.get(day, 0.0) + value
+    first = _as_date(start) if start is not None else (min(totals) if totals else None)
+    last = _as_date(end) if end is not None else (max(totals) if totals else None)
+    if first is None and last is None:
+        return []
+    if first is None:
+        first = last
+    if last is None:
+        last = first
+    assert first is not None and last is not None
+    if first > last:
+        raise ValueError(f"start {first.isoformat()} is after end {last.isoformat()}")
+    n_days = (last - first).days + 1
+    days = (first + timedelta(days=i) for i in range(n_days))
+    return [(day, totals.get(day, 0.0)) for day in days]
+
+
+def ewma(series: Sequence[float], n: int) -> list[float]:
+    """Exponentially weighted moving average, lambda = 2/(N+1), seeded with series[0].
+
+    EWMA_0 = L_0; EWMA_t = lambda L_t + (1 - lambda) EWMA_{t-1} (Williams 2017).
+    """
+    if n < 1:
+        raise ValueError(f"EWMA span N must be >= 1, got {n}")
+    lam = 2.0 / (n + 1)
+    out: list[float] = []
+    for i, value in enumerate(series):
+        out.append(float(value) if i == 0 else lam * float(value) + (1.0 - lam) * out[-1])
+    return out
+
+
+def acwr_ewma(daily: Sequence[float], acute: int = 7, chronic: int = 28) -> list[float | None]:
+    """EWMA acute:chronic workload ratio per day (Williams 2017); None when chronic EWMA is 0.
+
+    Both EWMAs start at the first day's load, so the first days are close to 1 by
+    construction; read early values with care.
+    """
+    acute_ewma = ewma(daily, acute)
+    chronic_ewma = ewma(daily, chronic)
+    return [a / c if c != 0 else None for a, c in zip(acute_ewma, chronic_ewma, strict=True)]
+
+
+def _rolling_acwr(
+    daily: Sequence[float], acute: int, chronic: int, coupled: bool
+) -> list[float | None]:
+    if not 1 <= acute < chronic:
+        raise ValueError(f"need 1 <= acute < chronic, got acute={acute}, chronic={chronic}")
+    loads = [float(x) for x in daily]
+    out: list[float | None] = []
+    for i in range(len(loads)):
+        if i + 1 < chronic:
+            out.append(None)
+            continue
+        window = loads[i + 1 - chronic : i + 1]
+        acute_mean = sum(window[-acute:]) / acute
+        chronic_part = window if coupled else window[:-acute]
+        chronic_mean = sum(chronic_part) / len(chronic_part)
+        out.append(acute_mean / chronic_mean if chronic_mean != 0 else None)
+    return out
+
+
+def acwr_rolling_coupled(
+    daily: Sequence[float], acute: int = 7, chronic: int = 28
+) -> list[float | None]:
+    """Rolling ACWR, coupled: mean of the last 7 days / mean of the last 28 days (the 28
+    include the 7) (Gabbett 2016). None until 28 days of data, or when the chronic mean is 0.
+    """
+    return _rolling_acwr(daily, acute, chronic, coupled=True)
+
+
+def acwr_rolling_uncoupled(
+    daily: Sequence[float], acute: int = 7, chronic: int = 28
+) -> list[float | None]:
+    """Rolling ACWR, uncoupled: mean of the last 7 days / mean of days 8-28 back (Windt &
+    Gabbett 2019). None until 28 days of data, or when the chronic mean is 0.
+    """
+    return _rolling_acwr(daily, acute, chronic, coupled=False)
+
+
+def monotony(daily: Sequence[float], window: int = 7) -> list[float | None]:
+    """Training monotony per day: mean / SD of the daily loads of the last ``window`` days.
+
+    Foster 1998. The SD is the *population* SD (divide by n, ``statistics.pstdev``), the
+    week's loads being the whole population described; software that uses the sample SD
+    (Excel STDEV) reports values lower by sqrt(6/7) ~ 0.926. None until ``window`` days of
+    data, and when the SD is 0 (e.g. seven identical days, or a week of rest).
+    """
+    if window < 2:
+        raise ValueError(f"monotony window must be >= 2 days, got {window}")
+    loads = [float(x) for x in daily]
+    out: list[float | None] = []
+    for i in range(len(loads)):
+        if i + 1 < window:
+            out.append(None)
+            continue
+        week = loads[i + 1 - window : i + 1]
+        sd = statistics.pstdev(week)
+        out.append(statistics.fmean(week) / sd if sd > 0 else None)
+    return out
+
+
+def strain(daily: Sequence[float], window: int = 7) -> list[float | None]:
+    """Training strain per day: sum of the last ``window`` days' load x monotony (Foster 1998).
+
+    None wherever monotony is None.
+    """
+    loads = [float(x) for x in daily]
+    out: list[float | None] = []
+    for i, mono in enumerate(monotony(loads, window)):
+        out.append(None if mono is None else sum(loads[i + 1 - window : i + 1]) * mono)
+    return out
+
+
+@dataclass(frozen=True)
+class DailyLoadSummary:
+    """One day of :func:`load_summary`. ``spike`` is a flag to look at, not a risk zone."""
+
+    date: date
+    load: float
+    acute_ewma: float
+    chronic_ewma: float
+    acwr_ewma: float | None
+    acwr_coupled: float | None
+    acwr_uncoupled: float | None
+    monotony: float | None
+    strain: float | None
+    spike: bool
+
+
+def load_summary(
+    daily: Iterable[tuple[date, float]],
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    acute: int = 7,
+    chronic: int = 28,
+    spike_threshold: float = DEFAULT_SPIKE_THRESHOLD,
+    monotony_window: int = 7,
+) -> list[DailyLoadSummary]:
+    """Per-day load metrics over ``start``..``end`` (inclusive).
+
+    ``daily`` is (date, load) pairs, normally from :func:`daily_load_series`; missing days
+    count as rest days and repeated dates are summed. Every metric is computed over the whole
+    history from the first day of ``daily`` (so EWMAs and rolling windows are warmed up) and
+    the output is then cut to the range. Days after the last entry up to ``end`` are rest
+    days; the output never starts before the first day of data (nothing is known before).
+    ``spike`` is True when the EWMA ACWR is above ``spike_threshold`` (default 1.5).
+    """
+    series = daily_load_series(daily)
+    if not series:
+        return []
+    first_day = series[0][0]
+    if end is not None and _as_date(end) > series[-1][0]:
+        series = daily_load_series(series, end=end)
+    days = [d for d, _ in series]
+    loads = [load for _, load in series]
+
+    acute_ewma = ewma(loads, acute)
+    chronic_ewma = ewma(loads, chronic)
+    coupled = acwr_rolling_coupled(loads, acute, chronic)
+    uncoupled = acwr_rolling_uncoupled(loads, acute, chronic)
+    mono = monotony(loads, monotony_window)
+    strn = strain(loads, monotony_window)
+
+    lo = max(_as_date(start), first_day) if start is not None else first_day
+    hi = _as_date(end) if end is not None else days[-1]
+    out: list[DailyLoadSummary] = []
+    for i, day in enumerate(days):
+        if day < lo or day > hi:
+            continue
+        ratio = acute_ewma[i] / chronic_ewma[i] if chronic_ewma[i] != 0 else None
+        out.append(
+            DailyLoadSummary(
+                date=day,
+                load=loads[i],
+                acute_ewma=acute_ewma[i],
+                chronic_ewma=chronic_ewma[i],
+                acwr_ewma=ratio,
+                acwr_coupled=coupled[i],
+                acwr_uncoupled=uncoupled[i],
+                monotony=mono[i],
+                strain=strn[i],
+                spike=ratio is not None and ratio > spike_threshold,
+            )
+        )
+    return out

@@ -1,0 +1,456 @@
+"""Sprint acceleration profile from timing-gate split times (DOMAIN.md section 5).
+
+Mono-exponential model of sprint velocity (Samozino et al. 2016, Scand J Med Sci Sports
+26:648-658, doi:10.1111/sms.12490), fitted as in Jovanovic & Vescovi's R package ``shorts``
+(Jovanovic M, Vescovi JD. "shorts: an R package for modeling short sprints", Int J Strength
+Cond 2022; preprint SportRxiv doi:10.31236/osf.io/4jw62):
+
+- MSS: maximal sprint speed (m/s); MAC: maximal acceleration (m/s^2); tau = MSS / MAC (s).
+- v(t) = MSS (1 - e^(-t/tau)); a(t) = MAC e^(-t/tau);
+  x(t) = MSS (t + tau e^(-t/tau)) - MSS tau.
+- t(d) = tau W0(-e^(-d/(MSS tau) - 1)) + d/MSS + tau (W0: Lambert W, principal branch).
+
+The force-velocity profile with air resistance uses the analytic V0 of Samozino et al. 2022
+(Scand J Med Sci Sports 32:559-575, doi:10.1111/sms.14097) and the air-resistance model of
+Arsac & Locatelli 2002 (J Appl Physiol 92:1781-1788) and van Ingen Schenau et al. 1991, as
+implemented in ``shorts`` (``get_air_resistance``, ``create_FVP``).
+
+Pure functions, no I/O. Bad split input raises ``ClinicalDataError`` (a ``ValueError``) with a
+message for the clinician; bad model arguments to ``predict_*`` raise plain ``ValueError``.
+Plausibility limits for a fitted profile are sanity checks of the fit,
+not clinical thresholds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy.optimize import least_squares
+from scipy.special import lambertw
+
+from casemgr.clinical.errors import ClinicalDataError
+
+__all__ = [
+    "CORRECTIONS",
+    "Correction",
+    "SprintFitError",
+    "SprintProfile",
+    "air_resistance_k",
+    "fit_sprint_profile",
+    "parse_splits",
+    "predict_acceleration",
+    "predict_distance",
+    "predict_time",
+    "predict_velocity",
+]
+
+Correction = Literal["none", "time_shift", "time_correction", "flying_distance"]
+CORRECTIONS: tuple[str, ...] = ("none", "time_shift", "time_correction", "flying_distance")
+
+#: Drag coefficient of a sprinter (Arsac & Locatelli 2002; ``shorts``).
+DRAG_COEFFICIENT = 0.9
+
+#: Start values of the non-linear least squares (DOMAIN.md section 5): MSS 7 m/s, MAC 7 m/s^2.
+#: The extra parameter (TC or FD) starts at 0, as in ``shorts``.
+START_MSS = 7.0
+START_MAC = 7.0
+
+# Box of the optimizer (keeps the Lambert W argument real). A fit ending on this box is
+# reported as a failed fit.
+_BOUNDS_LOW = {"mss": 0.1, "mac": 0.1, "tc": -2.0, "fd": 0.0}
+_BOUNDS_HIGH = {"mss": 30.0, "mac": 50.0, "tc": 2.0, "fd": 10.0}
+
+_PARAM_NAMES = {
+    "mss": "maximal sprint speed (MSS, m/s)",
+    "mac": "maximal acceleration (MAC, m/s^2)",
+    "tc": "time correction (TC, s)",
+    "fd": "flying distance (FD, m)",
+}
+
+_MINUS_INV_E = -math.exp(-1.0)
+
+# Plausibility of a human sprint profile (sanity checks of the fit, not clinical limits).
+_MAX_TAU = 5.0
+_MAX_MSS = 15.0
+_MAX_MAC = 20.0
+
+
+class SprintFitError(ClinicalDataError):
+    """The split times could not be fitted, or the fit is physically implausible.
+
+    A ``ValueError`` (via ``ClinicalDataError``), worded for the clinician.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Model (Samozino 2016; shorts ``predict_*`` functions)
+
+
+def _check_model_params(mss: float, tau: float) -> None:
+    if not (math.isfinite(mss) and mss > 0):
+        raise ValueError(f"mss must be a positive number, got {mss!r}")
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a positive number, got {tau!r}")
+
+
+def _out(values: np.ndarray) -> float | np.ndarray:
+    return float(values) if values.ndim == 0 else values
+
+
+def _time_at(d: np.ndarray, mss: float, tau: float) -> np.ndarray:
+    """t(d) without argument checks (used inside the optimizer)."""
+    arg = -np.exp(-d / (mss * tau) - 1.0)
+    # W0(-1/e) = -1; scipy returns NaN at the rounded branch point (d = 0), so set it exactly.
+    at_branch = arg <= _MINUS_INV_E
+    w = np.where(at_branch, -1.0, lambertw(np.where(at_branch, 0.0, arg), k=0).real)
+    return tau * w + d / mss + tau
+
+
+def predict_time(distance: ArrayLike, mss: float, tau: float) -> float | np.ndarray:
+    """Time (s) to cover ``distance`` (m) from a standing start.
+
+    t(d) = tau W0(-e^(-d/(MSS tau) - 1)) + d/MSS + tau, with W0 the principal branch of the
+    Lambert W function (real part taken). Samozino 2016; ``shorts::predict_time_at_distance``.
+    Returns a float for a scalar distance, an array otherwise.
+    """
+    _check_model_params(mss, tau)
+    d = np.asarray(distance, dtype=float)
+    if not np.all(np.isfinite(d)) or np.any(d < 0):
+        raise ValueError("distance must be finite and >= 0")
+    return _out(_time_at(d, mss, tau))
+
+
+def predict_velocity(t: ArrayLike, mss: float, tau: float) -> float | np.ndarray:
+    """Velocity (m/s) at time ``t`` (s): v(t) = MSS (1 - e^(-t/tau)) (Samozino 2016)."""
+    _check_model_params(mss, tau)
+    tt = np.asarray(t, dtype=float)
+    return _out(mss * (1.0 - np.exp(-tt / tau)))
+
+
+def predict_acceleration(t: ArrayLike, mss: float, tau: float) -> float | np.ndarray:
+    """Acceleration (m/s^2) at time ``t`` (s): a(t) = MAC e^(-t/tau), MAC = MSS/tau."""
+    _check_model_params(mss, tau)
+    tt = np.asarray(t, dtype=float)
+    return _out((mss / tau) * np.exp(-tt / tau))
+
+
+def predict_distance(t: ArrayLike, mss: float, tau: float) -> float | np.ndarray:
+    """Distance (m) covered at time ``t`` (s): x(t) = MSS (t + tau e^(-t/tau)) - MSS tau."""
+    _check_model_params(mss, tau)
+    tt = np.asarray(t, dtype=float)
+    return _out(mss * (tt + tau * np.exp(-tt / tau)) - mss * tau)
+
+
+def air_resistance_k(
+    mass_kg: float, height_m: float, temperature_c: float = 25.0, pressure_torr: float = 760.0
+) -> float:
+    """Air-resistance coefficient k (kg/m), drag force = k v^2.
+
+    rho = 1.293 (P/760) (273/(273 + T)); Af = 0.2025 h^0.725 m^0.425 x 0.266; Cd = 0.9;
+    k = 0.5 rho Af Cd (Arsac & Locatelli 2002; van Ingen Schenau 1991; Samozino 2016;
+    ``shorts::get_air_resistance``).
+    """
+    for name, value in (("body mass mass_kg", mass_kg), ("body height height_m", height_m)):
+        if not (math.isfinite(value) and value > 0):
+            raise ClinicalDataError(f"{name} must be a positive number, got {value!r}")
+    if not (math.isfinite(pressure_torr) and pressure_torr > 0):
+        raise ClinicalDataError(f"pressure_torr must be a positive number, got {pressure_torr!r}")
+    if not (math.isfinite(temperature_c) and temperature_c > -273.0):
+        raise ClinicalDataError(f"temperature_c must be above absolute zero, got {temperature_c!r}")
+    rho = 1.293 * (pressure_torr / 760.0) * (273.0 / (273.0 + temperature_c))
+    frontal_area = 0.2025 * height_m**0.725 * mass_kg**0.425 * 0.266
+    return 0.5 * rho * frontal_area * DRAG_COEFFICIENT
+
+
+# --------------------------------------------------------------------------------------------
+# Input
+
+
+def _validate_splits(distances: Sequence[float], times: Sequence[float], min_splits: int) -> None:
+    if len(distances) != len(times):
+        raise ClinicalDataError(
+            f"got {len(distances)} distances but {len(times)} times: they must pair up"
+        )
+    if len(distances) < min_splits:
+        raise ClinicalDataError(f"need at least {min_splits} splits, got {len(distances)}")
+    for d, t in zip(distances, times, strict=True):
+        if not math.isfinite(d) or d <= 0:
+            raise ClinicalDataError(f"distance {d:g} m is not a positive number")
+        if not math.isfinite(t) or t <= 0:
+            raise ClinicalDataError(f"time {t:g} s at {d:g} m is not a positive number")
+    for i in range(1, len(distances)):
+        d0, t0, d1, t1 = distances[i - 1], times[i - 1], distances[i], times[i]
+        if d1 <= d0:
+            raise ClinicalDataError(f"distances must increase: {d1:g} m comes after {d0:g} m")
+        if t1 <= t0:
+            raise ClinicalDataError(
+                f"times must increase with distance: {t1:g} s at {d1:g} m is not after "
+                f"{t0:g} s at {d0:g} m"
+            )
+
+
+def parse_splits(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Parse ``"5:1.20,10:1.95,20:3.10"`` (distance m : time s) into (distances, times).
+
+    Separators: comma, semicolon or newline between splits; spaces are ignored. At least three
+    splits, distances and times strictly increasing and positive. Raises ``ClinicalDataError``
+    (a ``ValueError``) with a message naming the offending split.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ClinicalDataError(
+            "no splits given: expected distance:time pairs such as '5:1.20,10:1.95'"
+        )
+    items = [s.strip() for s in text.replace(";", ",").replace("\n", ",").split(",")]
+    distances: list[float] = []
+    times: list[float] = []
+    for item in items:
+        if not item:
+            continue
+        parts = item.split(":")
+        if len(parts) != 2:
+            raise ClinicalDataError(f"split '{item}' is not distance:time")
+        try:
+            d = float(parts[0])
+            t = float(parts[1])
+        except ValueError:
+            raise ClinicalDataError(f"split '{item}' is not distance:time") from None
+        if not (math.isfinite(d) and math.isfinite(t)):
+            raise ClinicalDataError(f"split '{item}' is not distance:time")
+        if d <= 0 or t <= 0:
+            raise ClinicalDataError(f"split '{item}': distance and time must be positive")
+        distances.append(d)
+        times.append(t)
+    _validate_splits(distances, times, min_splits=3)
+    return tuple(distances), tuple(times)
+
+
+# --------------------------------------------------------------------------------------------
+# Fit
+
+
+@dataclass(frozen=True)
+class SprintProfile:
+    """Fitted sprint acceleration and force-velocity profile.
+
+    ``time_correction`` is the estimated TC (t = t(d) + TC; note ``shorts`` uses the opposite
+    sign, t = t(d) - TC); ``flying_distance`` is the FD used (estimated, or fixed when
+    ``flying_distance_fixed``); ``time_shift`` is the fixed shift added to observed times.
+    Each is ``None`` when its correction is not in use. ``predicted_times`` and ``residuals``
+    (observed - predicted) are on the scale of the observed times.
+    """
+
+    mss: float
+    mac: float
+    tau: float
+    pmax_no_air: float
+    f0: float
+    f0_rel: float
+    v0: float
+    pmax: float
+    pmax_rel: float
+    fv_slope: float
+    time_correction: float | None
+    flying_distance: float | None
+    flying_distance_fixed: bool
+    time_shift: float | None
+    correction: str
+    rmse: float
+    residuals: tuple[float, ...]
+    predicted_times: tuple[float, ...]
+    distances: tuple[float, ...]
+    times: tuple[float, ...]
+    n_splits: int
+    mass_kg: float
+    height_m: float
+    k_rel: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready dict (floats, ints, bools, strings, lists, None)."""
+        out: dict[str, object] = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, tuple):
+                out[key] = [float(v) for v in value]
+            elif isinstance(value, bool | str | int) or value is None:
+                out[key] = value
+            else:
+                out[key] = float(value)
+        return out
+
+
+def _model_times(
+    d: np.ndarray, mss: float, mac: float, tc: float = 0.0, fd: float = 0.0
+) -> np.ndarray:
+    """Model times on the observed scale: t(d + FD) - t(FD) + TC (shorts timing-gates models)."""
+    tau = mss / mac
+    if fd:
+        return _time_at(d + fd, mss, tau) - _time_at(np.asarray(fd), mss, tau) + tc
+    return _time_at(d, mss, tau) + tc
+
+
+def fit_sprint_profile(
+    distances: Sequence[float],
+    times: Sequence[float],
+    *,
+    mass_kg: float,
+    height_m: float,
+    correction: Correction = "none",
+    time_shift: float = 0.3,
+    flying_distance: float | None = None,
+    temperature_c: float = 25.0,
+    pressure_torr: float = 760.0,
+) -> SprintProfile:
+    """Fit MSS and MAC to split times by non-linear least squares of time on distance.
+
+    Corrections (``shorts`` timing-gate models; DOMAIN.md section 5):
+
+    - ``"none"``: t = t(d).
+    - ``"time_shift"``: ``time_shift`` (s, default 0.3) is added to every observed time before
+      fitting t = t(d) (e.g. +0.3 s when the first gate starts the clock; Haugen et al. 2012,
+      J Strength Cond Res 26:473-479).
+    - ``"time_correction"``: t = t(d) + TC with TC estimated.
+    - ``"flying_distance"``: t = t(d + FD) - t(FD), FD estimated when ``flying_distance`` is
+      None, else fixed at that value (m).
+
+    Fitted with ``scipy.optimize.least_squares`` from MSS = 7, MAC = 7 (extra parameter from
+    0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
+    resistance: F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau);
+    Pmax = F0 V0 / 4; FV slope = -(F0/m)/V0 (Samozino 2022); PMAX without air = MSS MAC / 4.
+
+    Raises ``ClinicalDataError`` (a ``ValueError``) for bad input and ``SprintFitError`` when
+    the fit fails or is implausible (MSS or MAC <= 0 or above human limits, tau outside
+    (0, 5) s, a parameter on the optimizer's bound).
+    """
+    if correction not in CORRECTIONS:
+        raise ClinicalDataError(
+            f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}"
+        )
+    if flying_distance is not None and correction != "flying_distance":
+        raise ClinicalDataError("flying_distance is only used with correction='flying_distance'")
+    d_list = [float(x) for x in distances]
+    t_list = [float(x) for x in times]
+    k = air_resistance_k(mass_kg, height_m, temperature_c, pressure_torr)
+    k_rel = k / mass_kg
+
+    names = ["mss", "mac"]
+    fixed_fd = 0.0
+    if correction == "time_correction":
+        names.append("tc")
+    elif correction == "flying_distance":
+        if flying_distance is None:
+            names.append("fd")
+        else:
+            if not (math.isfinite(flying_distance) and flying_distance >= 0):
+                raise ClinicalDataError(f"flying_distance must be >= 0 m, got {flying_distance!r}")
+            fixed_fd = float(flying_distance)
+    elif correction == "time_shift" and not math.isfinite(time_shift):
+        raise ClinicalDataError(f"time_shift must be a finite number, got {time_shift!r}")
+    _validate_splits(d_list, t_list, min_splits=max(3, len(names) + 1))
+
+    d = np.asarray(d_list)
+    t_obs = np.asarray(t_list)
+    shift = float(time_shift) if correction == "time_shift" else 0.0
+    target = t_obs + shift
+    if np.any(target <= 0):
+        raise ClinicalDataError(f"time_shift {shift:g} s makes a split time zero or negative")
+
+    def unpack(p: np.ndarray) -> tuple[float, float, float, float]:
+        values = dict(zip(names, p, strict=True))
+        return (
+            float(values["mss"]),
+            float(values["mac"]),
+            float(values.get("tc", 0.0)),
+            float(values.get("fd", fixed_fd)),
+        )
+
+    def residual_fn(p: np.ndarray) -> np.ndarray:
+        mss, mac, tc, fd = unpack(p)
+        return _model_times(d, mss, mac, tc, fd) - target
+
+    start = {"mss": START_MSS, "mac": START_MAC, "tc": 0.0, "fd": 0.0}
+    x0 = np.array([start[n] for n in names])
+    low = np.array([_BOUNDS_LOW[n] for n in names])
+    high = np.array([_BOUNDS_HIGH[n] for n in names])
+    try:
+        with np.errstate(all="ignore"):
+            result = least_squares(
+                residual_fn,
+                x0,
+                bounds=(low, high),
+                method="trf",
+                x_scale="jac",
+                ftol=1e-12,
+                xtol=1e-12,
+                gtol=1e-12,
+                max_nfev=2000,
+            )
+    except (ValueError, FloatingPointError) as exc:  # pragma: no cover - defensive
+        raise SprintFitError(
+            f"the sprint model could not be fitted to these splits ({exc})"
+        ) from exc
+    if result.status <= 0 or not np.all(np.isfinite(result.x)):
+        raise SprintFitError(
+            "the sprint model could not be fitted to these splits (no convergence); "
+            "check the distances and times"
+        )
+
+    mss, mac, tc, fd = unpack(result.x)
+    for i, name in enumerate(names):
+        # "fd" may legitimately be 0 (a start exactly on the first timing line).
+        span = high[i] - low[i]
+        at_low = result.x[i] - low[i] <= 1e-6 * span and name != "fd"
+        at_high = high[i] - result.x[i] <= 1e-6 * span
+        if at_low or at_high:
+            raise SprintFitError(
+                f"the sprint fit ran to the limit of the {_PARAM_NAMES[name]} "
+                f"({result.x[i]:.3g}); the splits do not look like a sprint from a standing start"
+            )
+    tau = mss / mac
+    if not (0 < mss <= _MAX_MSS):
+        raise SprintFitError(f"implausible maximal sprint speed {mss:.3g} m/s")
+    if not (0 < mac <= _MAX_MAC):
+        raise SprintFitError(f"implausible maximal acceleration {mac:.3g} m/s^2")
+    if not (0 < tau < _MAX_TAU):
+        raise SprintFitError(f"implausible tau {tau:.3g} s (expected between 0 and {_MAX_TAU:g} s)")
+
+    disc = 1.0 - 4.0 * k_rel * tau * mss
+    if disc < 0:
+        raise SprintFitError("the profile has no V0 with this air resistance (MSS x tau too large)")
+    v0 = (1.0 - math.sqrt(disc)) / (2.0 * k_rel * tau)
+    f0 = mac * mass_kg
+    pmax = f0 * v0 / 4.0
+
+    predicted = _model_times(d, mss, mac, tc, fd) - shift
+    residuals = t_obs - predicted
+    rmse = float(np.sqrt(np.mean(residuals**2)))
+
+    return SprintProfile(
+        mss=mss,
+        mac=mac,
+        tau=tau,
+        pmax_no_air=mss * mac / 4.0,
+        f0=f0,
+        f0_rel=f0 / mass_kg,
+        v0=v0,
+        pmax=pmax,
+        pmax_rel=pmax / mass_kg,
+        fv_slope=-(f0 / mass_kg) / v0,
+        time_correction=tc if correction == "time_correction" else None,
+        flying_distance=fd if correction == "flying_distance" else None,
+        flying_distance_fixed=correction == "flying_distance" and flying_distance is not None,
+        time_shift=shift if correction == "time_shift" else None,
+        correction=correction,
+        rmse=rmse,
+        residuals=tuple(float(r) for r in residuals),
+        predicted_times=tuple(float(p) for p in predicted),
+        distances=tuple(d_list),
+        times=tuple(t_list),
+        n_splits=len(d_list),
+        mass_kg=float(mass_kg),
+        height_m=float(height_m),
+        k_rel=k_rel,
+    )

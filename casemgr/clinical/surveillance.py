@@ -1,0 +1,226 @@
+"""Surveillance after return to play: detecting a decline in a measure (DOMAIN.md section 6).
+
+A result is flagged when it is worse than:
+
+1. the pre-injury baseline mean by more than 2 x typical error (TE) when at least 3 baseline
+   results exist (TE per DOMAIN.md: SD of the repeated baseline tests / sqrt 2, after Hopkins
+   2000, Sports Med 30:1-15), or else by more than 5% of the baseline (*convention*, not
+   evidence); or
+2. the athlete's own recent band: mean - 2 SD of the previous results (mean + 2 SD for
+   lower-is-better measures), once at least 5 previous results exist.
+
+Two consecutive flagged results raise a case flag. All limits are keyword parameters so a
+protocol can override them. Results of one measure only: do not mix measures in one call.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "BaselineRule",
+    "CaseFlag",
+    "DeclineRecord",
+    "case_flag",
+    "decline_flags",
+    "typical_error",
+]
+
+BaselineRule = Literal["typical_error", "percent"]
+
+
+def _fmt(value: float) -> str:
+    """Compact number for messages: at most 2 decimals, trailing zeros dropped."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _finite(name: str, value: float) -> float:
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+def typical_error(baseline_values: Sequence[float]) -> float:
+    """Typical error = SD of the repeated baseline tests / sqrt 2 (DOMAIN.md section 6).
+
+    SD is the sample SD (n - 1). Needs at least 2 values. Note: Hopkins (2000) defines TE as
+    the SD of test-retest *difference* scores / sqrt 2; the formula here follows DOMAIN.md.
+    """
+    values = [_finite("baseline value", v) for v in baseline_values]
+    if len(values) < 2:
+        raise ValueError(f"typical error needs at least 2 baseline results, got {len(values)}")
+    return statistics.stdev(values) / math.sqrt(2.0)
+
+
+@dataclass(frozen=True)
+class DeclineRecord:
+    """One surveillance result and why it is, or is not, flagged.
+
+    ``baseline_rule`` is the rule used against the baseline ("typical_error" or "percent";
+    None without a usable baseline); ``convention`` is True when that rule is the 5% rule,
+    which is convention, not evidence. ``baseline_limit`` is the allowed worsening in the
+    measure's unit (2 x TE) or in % (percent rule). ``band_limit`` is the edge of the recent
+    band (None until enough previous results). ``reasons`` holds one plain-language sentence
+    per rule that fired.
+    """
+
+    when: datetime
+    value: float
+    flagged: bool
+    baseline_flag: bool
+    band_flag: bool
+    baseline_rule: BaselineRule | None
+    convention: bool
+    baseline_mean: float | None
+    baseline_limit: float | None
+    change_pct: float | None
+    band_limit: float | None
+    reasons: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """All reasons joined, or a short note when the result is not flagged."""
+        return "; ".join(self.reasons) if self.reasons else "no decline"
+
+
+@dataclass(frozen=True)
+class CaseFlag:
+    """Two consecutive flagged results. ``current`` is True when ``second`` is the latest."""
+
+    first: DeclineRecord
+    second: DeclineRecord
+    current: bool
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"two consecutive flagged results ({self.first.when:%Y-%m-%d} and "
+            f"{self.second.when:%Y-%m-%d}): {self.second.reason}"
+        )
+
+
+def decline_flags(
+    baseline_values: Sequence[float],
+    results: Iterable[tuple[datetime, float]],
+    higher_is_better: bool,
+    *,
+    measure: str = "value",
+    te_multiplier: float = 2.0,
+    min_baseline_for_te: int = 3,
+    pct_limit: float = 5.0,
+    band_sd: float = 2.0,
+    band_min_results: int = 5,
+    band_window: int | None = None,
+) -> list[DeclineRecord]:
+    """Flag each result (sorted by time) that is worse than the baseline or the recent band.
+
+    Baseline rule: with >= ``min_baseline_for_te`` baseline results, worse than the baseline
+    mean by more than ``te_multiplier`` x TE; with fewer (but at least one), worse by more than
+    ``pct_limit`` % of the baseline mean (*convention*); not applied without a baseline, or
+    for the percent rule when the baseline mean is 0. Band rule: worse than mean -/+
+    ``band_sd`` x SD (sample SD) of the previous results (all of them, or the last
+    ``band_window``), once ``band_min_results`` exist. "Worse by more than" is strict.
+    Returns one record per result, oldest first; ``change_pct`` is the signed change from the
+    baseline mean in %.
+    """
+    if min_baseline_for_te < 2:
+        raise ValueError("min_baseline_for_te must be >= 2 (TE needs repeated tests)")
+    if band_min_results < 2:
+        raise ValueError("band_min_results must be >= 2 (the band needs an SD)")
+    if band_window is not None and band_window < band_min_results:
+        raise ValueError("band_window must be at least band_min_results")
+    baseline = [_finite("baseline value", v) for v in baseline_values]
+    ordered = sorted(((when, _finite("result", v)) for when, v in results), key=lambda r: r[0])
+    sign = 1.0 if higher_is_better else -1.0
+    worse_word = "below" if higher_is_better else "above"
+
+    base_mean = statistics.fmean(baseline) if baseline else None
+    rule: BaselineRule | None = None
+    limit: float | None = None
+    if base_mean is not None:
+        if len(baseline) >= min_baseline_for_te:
+            rule = "typical_error"
+            limit = te_multiplier * typical_error(baseline)
+        elif base_mean != 0:
+            rule = "percent"
+            limit = pct_limit
+
+    records: list[DeclineRecord] = []
+    previous: list[float] = []
+    for when, value in ordered:
+        reasons: list[str] = []
+        change_pct: float | None = None
+        baseline_flag = False
+        if base_mean is not None:
+            worsening = sign * (base_mean - value)
+            if base_mean != 0:
+                change_pct = (value - base_mean) / abs(base_mean) * 100.0
+            if rule == "typical_error" and limit is not None and worsening > limit:
+                baseline_flag = True
+                reasons.append(
+                    f"{measure} {_fmt(value)} is {_fmt(worsening)} {worse_word} baseline "
+                    f"{_fmt(base_mean)} (limit {_fmt(te_multiplier)} x TE = {_fmt(limit)})"
+                )
+            elif rule == "percent" and limit is not None:
+                worsening_pct = worsening / abs(base_mean) * 100.0
+                if worsening_pct > limit:
+                    baseline_flag = True
+                    reasons.append(
+                        f"{measure} {_fmt(value)} is {worsening_pct:.1f}% {worse_word} baseline "
+                        f"{_fmt(base_mean)} (limit {_fmt(limit)}%, convention)"
+                    )
+
+        band_limit: float | None = None
+        band_flag = False
+        recent = previous if band_window is None else previous[-band_window:]
+        if len(recent) >= band_min_results:
+            mean = statistics.fmean(recent)
+            sd = statistics.stdev(recent)
+            band_limit = mean - sign * band_sd * sd
+            if sign * (band_limit - value) > 0:
+                band_flag = True
+                edge = "-" if higher_is_better else "+"
+                reasons.append(
+                    f"{measure} {_fmt(value)} is {worse_word} the recent band "
+                    f"{_fmt(band_limit)} (mean {_fmt(mean)} {edge} {_fmt(band_sd)} SD of the "
+                    f"last {len(recent)} results)"
+                )
+
+        records.append(
+            DeclineRecord(
+                when=when,
+                value=value,
+                flagged=baseline_flag or band_flag,
+                baseline_flag=baseline_flag,
+                band_flag=band_flag,
+                baseline_rule=rule,
+                convention=rule == "percent",
+                baseline_mean=base_mean,
+                baseline_limit=limit,
+                change_pct=change_pct,
+                band_limit=band_limit,
+                reasons=tuple(reasons),
+            )
+        )
+        previous.append(value)
+    return records
+
+
+def case_flag(records: Sequence[DeclineRecord]) -> CaseFlag | None:
+    """The most recent pair of consecutive flagged results, or None (DOMAIN.md section 6).
+
+    Records are taken in time order; ``current`` tells whether the pair ends at the latest
+    result (an older pair stays reported: the flag is for the clinician to close).
+    """
+    ordered = sorted(records, key=lambda r: r.when)
+    for i in range(len(ordered) - 1, 0, -1):
+        if ordered[i].flagged and ordered[i - 1].flagged:
+            return CaseFlag(first=ordered[i - 1], second=ordered[i], current=i == len(ordered) - 1)
+    return None

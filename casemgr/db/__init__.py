@@ -1,0 +1,1 @@
+"""Persistence: the ORM model, engines for SQLite and PostgreSQL, and migrations."""

@@ -1,0 +1,228 @@
+"""Training load (DOMAIN.md section 4): hand-computed values, arithmetic written out."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from casemgr.clinical.load import (
+    DailyLoadSummary,
+    acwr_ewma,
+    acwr_rolling_coupled,
+    acwr_rolling_uncoupled,
+    daily_load_series,
+    ewma,
+    load_summary,
+    monotony,
+    session_load,
+    strain,
+)
+
+D0 = date(2024, 3, 1)
+
+
+def day(i: int) -> date:
+    return D0 + timedelta(days=i)
+
+
+# --- session and daily load -----------------------------------------------------------------
+
+
+def test_session_load() -> None:
+    assert session_load(7, 60) == 420.0  # 7 x 60 min
+    assert session_load(0, 30) == 0.0
+    assert session_load(5.5, 10) == 55.0
+
+
+@pytest.mark.parametrize(("srpe", "minutes"), [(-1, 60), (11, 60), (5, -1), (math.nan, 60)])
+def test_session_load_rejects_bad_values(srpe: float, minutes: float) -> None:
+    with pytest.raises(ValueError):
+        session_load(srpe, minutes)
+
+
+def test_daily_series_sums_per_day_and_fills_rest_days() -> None:
+    sessions = [
+        (day(0), 420.0),
+        (datetime(2024, 3, 1, 18, 30), 150.0),  # second session on day 0 (a datetime)
+        (day(3), 300.0),
+    ]
+    assert daily_load_series(sessions) == [
+        (day(0), 570.0),  # 420 + 150
+        (day(1), 0.0),
+        (day(2), 0.0),
+        (day(3), 300.0),
+    ]
+
+
+def test_daily_series_range() -> None:
+    sessions = [(day(0), 100.0), (day(2), 200.0), (day(5), 50.0)]
+    assert daily_load_series(sessions, start=day(-1), end=day(3)) == [
+        (day(-1), 0.0),
+        (day(0), 100.0),
+        (day(1), 0.0),
+        (day(2), 200.0),
+        (day(3), 0.0),  # day 5 is outside the range
+    ]
+    assert daily_load_series([], start=day(0), end=day(1)) == [(day(0), 0.0), (day(1), 0.0)]
+    with pytest.raises(ValueError, match="after end"):
+        daily_load_series(sessions, start=day(3), end=day(1))
+
+
+def test_daily_series_empty() -> None:
+    assert daily_load_series([]) == []
+    with pytest.raises(ValueError):
+        daily_load_series([(day(0), -5.0)])
+
+
+# --- EWMA and ACWR --------------------------------------------------------------------------
+
+
+def test_ewma_hand_computed() -> None:
+    # N = 7: lambda = 2/8 = 0.25, seeded with the first day's load.
+    # 100; 0.25*0 + 0.75*100 = 75; 0.25*200 + 0.75*75 = 50 + 56.25 = 106.25
+    assert ewma([100, 0, 200], 7) == pytest.approx([100.0, 75.0, 106.25])
+    # N = 3: lambda = 0.5: 100; 50; 0.5*200 + 0.5*50 = 125
+    assert ewma([100, 0, 200], 3) == pytest.approx([100.0, 50.0, 125.0])
+    assert ewma([], 7) == []
+    with pytest.raises(ValueError):
+        ewma([1.0], 0)
+
+
+def test_acwr_ewma_hand_computed() -> None:
+    # acute (lambda 1/4):   100, 75, 106.25
+    # chronic (lambda 2/29): 100, 27/29*100 = 2700/29, 2/29*200 + 27/29*2700/29
+    c1 = 2700 / 29
+    c2 = 400 / 29 + 27 / 29 * c1
+    assert acwr_ewma([100, 0, 200]) == pytest.approx([1.0, 75 / c1, 106.25 / c2])
+    # Chronic EWMA of 0 -> None, never a division by zero.
+    assert acwr_ewma([0, 0, 0]) == [None, None, None]
+    assert acwr_ewma([]) == []
+
+
+def _four_weeks() -> list[float]:
+    # 21 days at 100 AU, then 7 days at 200 AU.
+    return [100.0] * 21 + [200.0] * 7
+
+
+def test_rolling_acwr_hand_computed() -> None:
+    loads = _four_weeks()
+    coupled = acwr_rolling_coupled(loads)
+    uncoupled = acwr_rolling_uncoupled(loads)
+    assert coupled[:27] == [None] * 27  # undefined until 28 days of data
+    assert uncoupled[:27] == [None] * 27
+    # coupled: acute mean 200 / chronic mean (21*100 + 7*200)/28 = 3500/28 = 125 -> 1.6
+    assert coupled[27] == pytest.approx(1.6)
+    # uncoupled: acute mean 200 / mean of days 8-28 back (21 days at 100) = 2.0
+    assert uncoupled[27] == pytest.approx(2.0)
+    # Day 29 with a rest day: last 7 = 6*200 + 0 = 1200 -> 1200/7;
+    # last 28 = 20*100 + 7*200 + 0 = 3400 -> 3400/28; days 8-28 back = 20*100 + 200 = 2200/21.
+    loads.append(0.0)
+    assert acwr_rolling_coupled(loads)[28] == pytest.approx((1200 / 7) / (3400 / 28))
+    assert acwr_rolling_uncoupled(loads)[28] == pytest.approx((1200 / 7) / (2200 / 21))
+
+
+def test_rolling_acwr_zero_chronic_and_bad_windows() -> None:
+    assert acwr_rolling_coupled([0.0] * 28)[-1] is None
+    assert acwr_rolling_uncoupled([0.0] * 21 + [50.0] * 7)[-1] is None  # days 8-28 all rest
+    with pytest.raises(ValueError):
+        acwr_rolling_coupled([1.0] * 30, acute=28, chronic=7)
+
+
+# --- monotony and strain --------------------------------------------------------------------
+
+
+def test_monotony_and_strain_hand_computed() -> None:
+    week = [100.0, 200.0, 0.0, 300.0, 100.0, 0.0, 0.0]
+    # mean = 700/7 = 100; deviations 0, 100, -100, 200, 0, -100, -100;
+    # squares sum = 1e4 + 1e4 + 4e4 + 1e4 + 1e4 = 8e4; population SD = sqrt(8e4/7)
+    sd = math.sqrt(80000 / 7)
+    assert monotony(week) == [None] * 6 + [pytest.approx(100 / sd)]
+    assert 100 / sd == pytest.approx(math.sqrt(7 / 8))  # = 0.9354
+    # strain = weekly load 700 x monotony
+    assert strain(week) == [None] * 6 + [pytest.approx(700 * 100 / sd)]
+    # Day 8 window = days 2-8: [200, 0, 300, 100, 0, 0, 400] -> mean 1000/7
+    week2 = [*week, 400.0]
+    w = week2[1:]
+    mean = sum(w) / 7
+    sd2 = math.sqrt(sum((x - mean) ** 2 for x in w) / 7)
+    assert monotony(week2)[7] == pytest.approx(mean / sd2)
+    assert strain(week2)[7] == pytest.approx(1000 * mean / sd2)
+
+
+def test_monotony_uses_population_sd() -> None:
+    week = [0.0, 100.0] * 3 + [0.0]  # mean 300/7
+    mean = 300 / 7
+    pop_sd = math.sqrt(sum((x - mean) ** 2 for x in week) / 7)
+    sample_sd = math.sqrt(sum((x - mean) ** 2 for x in week) / 6)
+    assert monotony(week)[-1] == pytest.approx(mean / pop_sd)
+    assert monotony(week)[-1] != pytest.approx(mean / sample_sd)
+
+
+def test_monotony_zero_sd_is_none() -> None:
+    assert monotony([50.0] * 7)[-1] is None  # identical days
+    assert monotony([0.1] * 7)[-1] is None  # no float noise turning 0 into a tiny SD
+    assert monotony([0.0] * 7)[-1] is None  # a week of rest
+    assert strain([50.0] * 7)[-1] is None
+    assert monotony([]) == [] and strain([]) == []
+
+
+# --- summary --------------------------------------------------------------------------------
+
+
+def test_summary_spike_and_fields() -> None:
+    # 28 days at 100 AU then 1000 AU on day 29:
+    # acute = 0.25*1000 + 0.75*100 = 325; chronic = (2*1000 + 27*100)/29 = 4700/29
+    # ACWR = 325 * 29 / 4700 = 2.005 > 1.5 -> spike
+    daily = [(day(i), 100.0) for i in range(28)] + [(day(28), 1000.0)]
+    rows = load_summary(daily)
+    assert len(rows) == 29
+    assert all(isinstance(r, DailyLoadSummary) for r in rows)
+    last = rows[-1]
+    assert last.date == day(28)
+    assert last.load == 1000.0
+    assert last.acute_ewma == pytest.approx(325.0)
+    assert last.chronic_ewma == pytest.approx(4700 / 29)
+    assert last.acwr_ewma == pytest.approx(325 * 29 / 4700)
+    assert last.spike is True
+    assert not any(r.spike for r in rows[:-1])  # flat load: ACWR 1
+    # coupled: (6*100 + 1000)/7 over (27*100 + 1000)/28
+    assert last.acwr_coupled == pytest.approx((1600 / 7) / (3700 / 28))
+    assert last.acwr_uncoupled == pytest.approx((1600 / 7) / 100)
+    assert rows[26].acwr_coupled is None and rows[27].acwr_coupled == pytest.approx(1.0)
+    assert rows[5].monotony is None and rows[6].monotony is None  # SD 0 on flat days
+    assert last.monotony is not None and last.strain == pytest.approx(1600 * last.monotony)
+    # Threshold is a parameter.
+    assert load_summary(daily, spike_threshold=2.1)[-1].spike is False
+    with pytest.raises(AttributeError):
+        last.load = 0.0  # type: ignore[misc]
+
+
+def test_summary_date_range_cut_keeps_history() -> None:
+    daily = daily_load_series([(day(i), float(10 * (i % 5))) for i in range(40)])
+    full = load_summary(daily)
+    cut = load_summary(daily, start=day(30), end=day(34))
+    assert [r.date for r in cut] == [day(30 + i) for i in range(5)]
+    assert cut == full[30:35]  # computed over the whole history, then cut
+
+
+def test_summary_pads_rest_days_and_clips_before_data() -> None:
+    daily = [(day(0), 100.0), (day(1), 100.0)]
+    rows = load_summary(daily, start=day(-5), end=day(3))
+    assert [r.date for r in rows] == [day(0), day(1), day(2), day(3)]  # nothing before data
+    assert [r.load for r in rows] == [100.0, 100.0, 0.0, 0.0]
+    # Rest days decay the EWMAs: acute 100 -> 75 -> 56.25
+    assert rows[2].acute_ewma == pytest.approx(75.0)
+    assert rows[3].acute_ewma == pytest.approx(56.25)
+
+
+def test_summary_gaps_are_rest_days_and_zero_chronic() -> None:
+    rows = load_summary([(day(0), 0.0), (day(2), 0.0)])
+    assert [r.date for r in rows] == [day(0), day(1), day(2)]
+    assert all(r.acwr_ewma is None and r.spike is False for r in rows)
+
+
+def test_summary_empty() -> None:
+    assert load_summary([]) == []
+    assert load_summary([], start=day(0), end=day(5)) == []

@@ -1,0 +1,266 @@
+"""Sprint profile: DOMAIN.md section 5 test vectors (shorts documentation), rel. tol 1e-3."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casemgr.clinical.errors import ClinicalDataError
+from casemgr.clinical.sprint import (
+    SprintFitError,
+    SprintProfile,
+    air_resistance_k,
+    fit_sprint_profile,
+    parse_splits,
+    predict_acceleration,
+    predict_distance,
+    predict_time,
+    predict_velocity,
+)
+
+REL = 1e-3
+
+# Noise-free MSS 8, MAC 6 (tau 4/3), no correction.
+DIST = (5.0, 10.0, 20.0, 30.0, 40.0)
+TIMES = (1.5375, 2.3554, 3.7535, 5.0532, 6.3217)
+
+# FD model vectors: gates 5..40 m.
+GATES = (5.0, 10.0, 15.0, 20.0, 30.0, 40.0)
+JOHN = (1.201, 1.967, 2.656, 3.314, 4.591, 5.849)
+JIM = (1.035, 1.764, 2.432, 3.077, 4.341, 5.595)
+
+
+def _times(mss: float, mac: float, distances=DIST) -> np.ndarray:
+    return np.asarray(predict_time(np.asarray(distances), mss, mss / mac))
+
+
+# --- model ----------------------------------------------------------------------------------
+
+
+def test_predict_time_matches_vectors() -> None:
+    assert _times(8, 6) == pytest.approx(TIMES, rel=REL)
+
+
+def test_predict_time_scalar_and_zero() -> None:
+    t = predict_time(10.0, 8.0, 8.0 / 6.0)
+    assert isinstance(t, float)
+    assert t == pytest.approx(2.3554, rel=REL)
+    assert predict_time(0.0, 8.0, 1.0) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_predict_functions_are_consistent() -> None:
+    mss, tau = 8.0, 4.0 / 3.0
+    t = _times(8, 6)
+    # x(t(d)) == d and v, a follow the mono-exponential model.
+    assert predict_distance(t, mss, tau) == pytest.approx(DIST, rel=1e-6)
+    assert predict_velocity(0.0, mss, tau) == 0.0
+    assert predict_velocity(100.0, mss, tau) == pytest.approx(mss)
+    assert predict_acceleration(0.0, mss, tau) == pytest.approx(6.0)
+    # a = dv/dt
+    h = 1e-6
+    dv = (predict_velocity(1.0 + h, mss, tau) - predict_velocity(1.0 - h, mss, tau)) / (2 * h)
+    assert dv == pytest.approx(predict_acceleration(1.0, mss, tau), rel=1e-6)
+
+
+@pytest.mark.parametrize(("mss", "tau"), [(0.0, 1.0), (-1.0, 1.0), (8.0, 0.0), (math.nan, 1.0)])
+def test_predict_rejects_bad_parameters(mss: float, tau: float) -> None:
+    with pytest.raises(ValueError):
+        predict_time(10.0, mss, tau)
+
+
+def test_predict_time_rejects_negative_distance() -> None:
+    with pytest.raises(ValueError, match="distance"):
+        predict_time(-1.0, 8.0, 1.0)
+
+
+# --- fit and profile ------------------------------------------------------------------------
+
+
+def test_fit_noise_free_vectors_and_profile() -> None:
+    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75)
+    assert p.mss == pytest.approx(8.0, rel=REL)
+    assert p.mac == pytest.approx(6.0, rel=REL)
+    assert p.tau == pytest.approx(4.0 / 3.0, rel=REL)
+    assert p.pmax_no_air == pytest.approx(8.0 * 6.0 / 4.0, rel=REL)
+    assert p.f0 == pytest.approx(450.0, rel=REL)
+    assert p.f0_rel == pytest.approx(6.0, rel=REL)
+    assert p.v0 == pytest.approx(8.3332, rel=REL)
+    assert p.pmax == pytest.approx(937.48, rel=REL)
+    assert p.pmax_rel == pytest.approx(937.48 / 75, rel=REL)
+    assert p.fv_slope == pytest.approx(-6.0 / 8.3332, rel=REL)
+    assert p.rmse < 1e-4  # the vectors are rounded to 0.1 ms
+    assert p.n_splits == 5
+    assert p.correction == "none"
+    assert p.time_correction is None and p.flying_distance is None and p.time_shift is None
+    assert p.predicted_times == pytest.approx(TIMES, abs=1e-4)
+    assert np.array(p.residuals) == pytest.approx(np.array(TIMES) - p.predicted_times)
+
+
+def test_air_resistance_defaults() -> None:
+    # rho at 25 C / 760 Torr = 1.293 * 273/298; Af = 0.2025 * 1.75^0.725 * 75^0.425 * 0.266
+    rho = 1.293 * 273 / 298
+    af = 0.2025 * 1.75**0.725 * 75**0.425 * 0.266
+    assert air_resistance_k(75, 1.75) == pytest.approx(0.5 * rho * af * 0.9, rel=1e-12)
+    # Colder, denser air -> more drag; lower pressure (altitude) -> less.
+    assert air_resistance_k(75, 1.75, temperature_c=5) > air_resistance_k(75, 1.75)
+    assert air_resistance_k(75, 1.75, pressure_torr=600) < air_resistance_k(75, 1.75)
+
+
+@pytest.mark.parametrize(
+    ("times", "mss", "mac", "fd"),
+    [(JOHN, 7.996, 7.524, 0.197), (JIM, 7.998, 9.031, 0.494)],
+    ids=["John", "Jim"],
+)
+def test_fit_flying_distance_vectors(times, mss: float, mac: float, fd: float) -> None:
+    p = fit_sprint_profile(GATES, times, mass_kg=75, height_m=1.75, correction="flying_distance")
+    assert p.mss == pytest.approx(mss, rel=REL)
+    assert p.mac == pytest.approx(mac, rel=REL)
+    # FD is published to 3 decimals (0.197): compare at that precision.
+    assert p.flying_distance is not None
+    assert round(p.flying_distance, 3) == fd
+    assert p.flying_distance_fixed is False
+    assert p.correction == "flying_distance"
+    assert p.rmse < 0.001
+
+
+def test_fixed_flying_distance_recovers_model() -> None:
+    fd = 0.5
+    mss, mac = 9.0, 8.0
+    tau = mss / mac
+    times = predict_time(np.array(GATES) + fd, mss, tau) - predict_time(fd, mss, tau)
+    p = fit_sprint_profile(
+        GATES, times, mass_kg=80, height_m=1.8, correction="flying_distance", flying_distance=fd
+    )
+    assert p.flying_distance == fd
+    assert p.flying_distance_fixed is True
+    assert (p.mss, p.mac) == pytest.approx((mss, mac), rel=REL)
+    # Ignoring the flying start overestimates acceleration.
+    plain = fit_sprint_profile(GATES, times, mass_kg=80, height_m=1.8)
+    assert plain.mac > p.mac * 1.2
+
+
+def test_time_shift_recovers_model() -> None:
+    # Gates triggered by the athlete miss ~0.3 s of the start: observed = model - 0.3.
+    observed = _times(8, 6) - 0.3
+    p = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="time_shift")
+    assert (p.mss, p.mac) == pytest.approx((8.0, 6.0), rel=REL)
+    assert p.time_shift == 0.3
+    assert p.predicted_times == pytest.approx(observed, abs=1e-6)
+    assert p.rmse < 1e-6
+    other = fit_sprint_profile(
+        DIST, observed + 0.1, mass_kg=75, height_m=1.75, correction="time_shift", time_shift=0.2
+    )
+    assert (other.mss, other.mac) == pytest.approx((8.0, 6.0), rel=REL)
+
+
+def test_time_correction_is_estimated() -> None:
+    observed = _times(8, 6) - 0.25
+    p = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="time_correction")
+    assert (p.mss, p.mac) == pytest.approx((8.0, 6.0), rel=REL)
+    assert p.time_correction == pytest.approx(-0.25, abs=1e-4)  # t = t(d) + TC
+    # Without a correction the same data fit worse and inflate MAC.
+    plain = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75)
+    assert plain.rmse > 10 * p.rmse
+    assert plain.mac > p.mac
+
+
+def test_as_dict_is_json_ready() -> None:
+    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75, correction="time_shift")
+    d = p.as_dict()
+    assert set(d) >= {"mss", "mac", "f0", "v0", "pmax", "rmse", "residuals", "n_splits"}
+    assert isinstance(d["mss"], float) and type(d["mss"]) is float
+    assert d["residuals"] == list(p.residuals)
+    assert d["correction"] == "time_shift"
+    assert d["flying_distance"] is None
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_profile_is_frozen() -> None:
+    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75)
+    assert isinstance(p, SprintProfile)
+    with pytest.raises(AttributeError):
+        p.mss = 9.0  # type: ignore[misc]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mss=st.floats(min_value=6.0, max_value=11.0),
+    mac=st.floats(min_value=4.0, max_value=11.0),
+)
+def test_fit_recovers_random_profiles(mss: float, mac: float) -> None:
+    times = _times(mss, mac)
+    p = fit_sprint_profile(DIST, times, mass_kg=70, height_m=1.8)
+    assert p.mss == pytest.approx(mss, rel=REL)
+    assert p.mac == pytest.approx(mac, rel=REL)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_parse_splits_ok() -> None:
+    d, t = parse_splits(" 5:1.20, 10:1.95;20 : 3.10\n30:4.3 ,")
+    assert d == (5.0, 10.0, 20.0, 30.0)
+    assert t == (1.20, 1.95, 3.10, 4.3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("5:1.20,10:abc,20:3.1", "split '10:abc' is not distance:time"),
+        ("5:1.20,10,20:3.1", "split '10' is not distance:time"),
+        ("5:1.20,10:1.9:2,20:3.1", "split '10:1.9:2' is not distance:time"),
+        ("5:1.20,10:nan,20:3.1", "split '10:nan' is not distance:time"),
+        ("5:1.20,10:1.95", "at least 3 splits"),
+        ("", "no splits"),
+        ("5:1.20,5:1.95,20:3.1", "distances must increase"),
+        ("10:1.95,5:1.20,20:3.1", "distances must increase"),
+        ("5:1.20,10:1.10,20:3.1", "times must increase"),
+        ("0:0.5,10:1.95,20:3.1", "must be positive"),
+        ("5:-1.2,10:1.95,20:3.1", "must be positive"),
+    ],
+)
+def test_parse_splits_errors(text: str, message: str) -> None:
+    with pytest.raises(ClinicalDataError, match=message) as info:
+        parse_splits(text)
+    assert isinstance(info.value, ValueError)
+
+
+def test_fit_needs_parameters_plus_one_splits() -> None:
+    d, t = DIST[:3], TIMES[:3]
+    fit_sprint_profile(d, t, mass_kg=75, height_m=1.75)  # 2 parameters, 3 splits: ok
+    for correction in ("time_correction", "flying_distance"):
+        with pytest.raises(ValueError, match="at least 4 splits"):
+            fit_sprint_profile(d, t, mass_kg=75, height_m=1.75, correction=correction)
+
+
+def test_fit_input_errors() -> None:
+    with pytest.raises(ValueError, match="correction must be one of"):
+        fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75, correction="wind")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="mass_kg"):
+        fit_sprint_profile(DIST, TIMES, mass_kg=0, height_m=1.75)
+    with pytest.raises(ValueError, match="height_m"):
+        fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=-1)
+    with pytest.raises(ValueError, match="pair up"):
+        fit_sprint_profile(DIST, TIMES[:4], mass_kg=75, height_m=1.75)
+    with pytest.raises(ValueError, match="only used with"):
+        fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75, flying_distance=0.5)
+    with pytest.raises(ValueError, match="time_shift"):
+        fit_sprint_profile(
+            DIST, TIMES, mass_kg=75, height_m=1.75, correction="time_shift", time_shift=-2.0
+        )
+
+
+def test_implausible_splits_raise_fit_error() -> None:
+    # Constant speed of 5 m/s from the first metre: no acceleration phase to fit.
+    with pytest.raises(SprintFitError) as info:
+        fit_sprint_profile((10, 20, 30, 40), (2.0, 4.0, 6.0, 8.0), mass_kg=75, height_m=1.75)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ClinicalDataError)
+    # Decelerating athlete: splits get slower and slower.
+    with pytest.raises(SprintFitError):
+        fit_sprint_profile((10, 20, 30, 40), (1.0, 3.0, 6.0, 10.0), mass_kg=75, height_m=1.75)
