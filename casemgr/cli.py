@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     reset = usub.add_parser("reset-password", help="set a new password and unlock the account")
     reset.add_argument("username")
 
+    rd = sub.add_parser("readiness", help="exit-criteria evaluation of a case's current phase")
+    rd.add_argument("case_id", type=int)
+    rd.add_argument("--json", action="store_true")
+
     sp = sub.add_parser("sprint-profile", help="force-velocity profile from split times")
     sp.add_argument("--splits", required=True, help="distance:time pairs, e.g. 5:1.20,10:1.95")
     sp.add_argument("--mass", type=float, required=True, help="body mass in kg")
@@ -218,12 +222,43 @@ def cmd_sprint_profile(args) -> int:
     return EXIT_OK
 
 
+def cmd_readiness(args) -> int:
+    from casemgr.services.readiness import evaluate_case
+
+    database = _open(args)
+    try:
+        actor = _login(args, database)
+        with database.session() as s:
+            result = evaluate_case(s, actor, args.case_id)
+    finally:
+        database.dispose()
+    ev = result.evaluation
+    if args.json:
+        payload = {"case_id": result.case_id, "phase": result.phase_ordinal,
+                   "phase_name": result.phase_name, **ev.to_dict(),
+                   "signals": [{"kind": g.kind, "message": g.message,
+                                "entries": list(g.triggered_by)} for g in result.signals]}
+        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Case {result.case_id}, phase {result.phase_ordinal}: {result.phase_name}")
+    print(ev.summary)
+    for r in ev.results:
+        kind = "" if r.required else " (advisory)"
+        conv = " [convention]" if r.convention else ""
+        print(f"  [{r.status.upper():7}] {r.label}{kind}{conv}")
+        print(f"            {r.explanation}")
+    for g in result.signals:
+        print(f"  suggestion ({g.kind.replace('_', ' ')}): {g.message}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "demo": cmd_demo,
     "verify": cmd_verify,
     "users": cmd_users,
     "sprint-profile": cmd_sprint_profile,
+    "readiness": cmd_readiness,
 }
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -329,10 +329,7 @@ class _Evaluator:
         return CriterionResult(**base, **fields)
 
     def any_of(self, c: Criterion, base: dict[str, Any]) -> CriterionResult:
-        subs = tuple(
-            self.evaluate(Criterion(**{**_criterion_fields(a), "required": c.required}))
-            for a in c.alternatives
-        )
+        subs = tuple(self.evaluate(replace(a, required=c.required)) for a in c.alternatives)
         statuses = [s.status for s in subs]
         status = next((s for s in ("pass", "fail", "stale") if s in statuses), "missing")
         shown = next((s for s in subs if s.status == status), subs[0])
@@ -548,7 +545,7 @@ class _Evaluator:
             if not points:
                 raise _NoBaseline(
                     "missing",
-                    f"no {m.label}{_limb_text(limb)} result before the injury",
+                    f"No {m.label}{_limb_text(limb)} result before the injury",
                     f"{m.label} pre-injury result{_limb_text(limb)}",
                 )
             point = _best(points, m)
@@ -582,7 +579,9 @@ class _Evaluator:
         }
         return sum(p.value for p in points) / len(blocks), _ids(points)
 
-    def pick(self, c: Criterion, m: Measure, limb: str | None, uninjured: bool = False):
+    def pick(
+        self, c: Criterion, m: Measure, limb: str | None, uninjured: bool = False
+    ) -> MeasurePoint:
         """The latest result (aggregation latest) or the best in the window."""
         series = self.index.current(m.key, limb)
         side = _limb_text(limb, uninjured)
@@ -829,10 +828,6 @@ def _describe_target(c: Criterion, m: Measure, reference: str, threshold: float)
         "uninjured_pct": "uninjured limb",
     }[reference]
     return f"{sym} {_pct(threshold)} of {name}"
-
-
-def _criterion_fields(c: Criterion) -> dict[str, Any]:
-    return {name: getattr(c, name) for name in c.__dataclass_fields__}
 
 
 # --- public --------------------------------------------------------------------------------

@@ -265,6 +265,8 @@ class Measure(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    entry: Mapped[TimelineEntry | None] = relationship()
+
 
 class WeeklyTarget(Base):
     __tablename__ = "weekly_targets"

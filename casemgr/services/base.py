@@ -69,7 +69,9 @@ def require(
         reason=f"role {actor.role} may not {ACTION_TEXT[action]}",
     )
     session.commit()
-    raise PermissionDenied(f"A {actor.role_label.lower()} may not {ACTION_TEXT[action]}.")
+    raise PermissionDenied(
+        f"Your role ({actor.role_label}) does not allow you to {ACTION_TEXT[action]}."
+    )
 
 
 def get_or_404(session: Session, model: type[T], ident: int, what: str) -> T:

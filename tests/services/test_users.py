@@ -34,7 +34,7 @@ def test_new_passwords_are_argon2id_and_never_stored_plain(clinic):
 
 def test_wrong_password_slows_then_locks_and_reset_unlocks(clinic):
     now = utcnow()
-    for attempt in range(1, 7):
+    for _attempt in range(1, 7):
         with pytest.raises(AuthenticationError), clinic.session() as s:
             users.authenticate(s, "coach", "wrong", now=now)
         now += timedelta(seconds=10)  # past the short back-off of the early attempts
@@ -82,7 +82,7 @@ def test_outdated_hash_parameters_are_upgraded_on_login(clinic):
 
 
 def test_only_admins_manage_users(clinic):
-    with pytest.raises(PermissionDenied, match="may not manage users"), clinic.session() as s:
+    with pytest.raises(PermissionDenied, match="does not allow you to manage users"), clinic.session() as s:
         users.list_users(s, clinic.actors["doctor"])
 
 

@@ -16,12 +16,38 @@ from casemgr.clinical.errors import (
 )
 from casemgr.resources import resource_path
 
-DOMAIN_MEASURES = (
-    "max_velocity split_10m split_20m split_30m f0_rel v0 pmax_rel ground_contact_time "
-    "step_frequency step_length nordic_force iso_knee_flexion_90 ake slr h_test "
-    "calf_raise_reps knee_to_wall hop_distance pain soreness tightness sleep_hours stress "
-    "confidence srpe duration total_distance hsr_distance sprint_distance soleus_strength"
-).split()
+DOMAIN_MEASURES = [
+    "max_velocity",
+    "split_10m",
+    "split_20m",
+    "split_30m",
+    "f0_rel",
+    "v0",
+    "pmax_rel",
+    "ground_contact_time",
+    "step_frequency",
+    "step_length",
+    "nordic_force",
+    "iso_knee_flexion_90",
+    "ake",
+    "slr",
+    "h_test",
+    "calf_raise_reps",
+    "knee_to_wall",
+    "hop_distance",
+    "pain",
+    "soreness",
+    "tightness",
+    "sleep_hours",
+    "stress",
+    "confidence",
+    "srpe",
+    "duration",
+    "total_distance",
+    "hsr_distance",
+    "sprint_distance",
+    "soleus_strength",
+]
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +151,10 @@ def test_default_catalogue_is_found_relative_to_the_package(cat) -> None:
 def test_resource_path_uses_meipass_when_frozen(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
-    assert resource_path("protocols", "calf.toml") == tmp_path / "resources" / "protocols" / "calf.toml"
+    assert (
+        resource_path("protocols", "calf.toml")
+        == tmp_path / "resources" / "protocols" / "calf.toml"
+    )
 
 
 def test_broken_catalogue_file_names_file_and_line(tmp_path) -> None:

@@ -270,7 +270,11 @@ BAD_CASES = [
     (("phases", 0, "ordinal"), 3, "phases[0].ordinal: is 3 but the phase is number 1"),
     (("phases", 0, "goals"), "run", "phases[0].goals: expected a list of texts"),
     (("phases", 0, "colour"), "red", "phases[0].colour: unknown field"),
-    (C0 + ("treshold",), 2, "phases[0].criteria[0].treshold: unknown field (did you mean 'threshold'?)"),
+    (
+        C0 + ("treshold",),
+        2,
+        "phases[0].criteria[0].treshold: unknown field (did you mean 'threshold'?)",
+    ),
     (C0 + ("check",), "squat", "phases[0].criteria[0].check: is not used by a 'measure' criterion"),
     (
         C0 + ("reference",),

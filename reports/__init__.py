@@ -1,0 +1,1 @@
+"""PDF documents (reportlab only, no Qt). Input: plain data from ``casemgr``."""

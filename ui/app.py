@@ -1,0 +1,78 @@
+"""Start the desktop app: logging, QApplication, error hook, database, log in, main window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QDialog
+
+from casemgr import __version__
+from casemgr.db.open import open_database
+from casemgr.errors import DatabaseError
+from casemgr.logsetup import configure_logging
+from casemgr.resources import resource_path
+from ui import errors
+from ui.login_dialog import LoginDialog
+from ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("app", text)
+
+
+def create_application() -> QApplication:
+    """The QApplication (reused if one exists, as under pytest-qt), named and iconed."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("casemgr")
+    app.setOrganizationName("casemgr")
+    app.setApplicationVersion(__version__)
+    icon = resource_path("icon.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    _install_translators(app)
+    return app
+
+
+def _install_translators(app: QApplication) -> None:
+    """Qt's own strings and ours (``resources/translations/casemgr_<lang>.qm``) if present."""
+    locale = QLocale.system()
+    candidates = [
+        ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+        ("casemgr", str(resource_path("translations"))),
+    ]
+    for name, directory in candidates:
+        translator = QTranslator(app)
+        if translator.load(locale, name, "_", directory):
+            app.installTranslator(translator)
+
+
+def run_app(db: str | None = None, user: str | None = None) -> int:
+    """Run the desktop app on database *db* (path or URL); returns the exit status."""
+    configure_logging()
+    app = create_application()
+    errors.install_excepthook()
+    log.info("casemgr %s starting", __version__)
+    try:
+        database = open_database(db)
+    except DatabaseError as exc:
+        log.warning("Database not opened: %s", exc)
+        errors.show_error(None, _tr("casemgr cannot open the database"), str(exc))
+        return EXIT_ERROR
+    try:
+        login = LoginDialog(database, username=user or os.environ.get("CASEMGR_USER", ""))
+        if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+            return EXIT_OK
+        window = MainWindow(database, login.actor)
+        window.show()
+        return app.exec()
+    finally:
+        database.dispose()

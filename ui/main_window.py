@@ -1,0 +1,433 @@
+"""The main window: the list of cases (search, status filter) and the selected case's summary."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import date
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import qVersion as qt_version
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from casemgr import __version__, paths
+from casemgr.db.open import get_meta, is_demo
+from casemgr.errors import CaseMgrError
+from casemgr.permissions import Actor
+from casemgr.services import cases
+from casemgr.services.dto import CaseInfo
+from casemgr.vocab import BAMIC_SITES, MECHANISMS
+from ui.case_list_model import (
+    COL_ATHLETE,
+    COL_DAY,
+    COL_FLAGS,
+    COL_INJURY,
+    COL_LAST_ENTRY,
+    COL_PHASE,
+    COL_SPORT,
+    COL_STATUS,
+    ROW_ROLE,
+    STATUSES,
+    CaseFilterProxyModel,
+    CaseListModel,
+    injury_text,
+    local_time_text,
+    phase_text,
+    status_label,
+)
+
+log = logging.getLogger(__name__)
+
+# Starting column widths, as typical content, until the user resizes them (then remembered).
+# Injury and Phase share the remaining width; their full text is in the tooltip.
+_COLUMN_SAMPLES = {
+    COL_ATHLETE: "Alexandra Fernández",
+    COL_SPORT: "Field hockey",
+    COL_DAY: "999",
+    COL_STATUS: "Surveillance",
+    COL_FLAGS: "99",
+    COL_LAST_ENTRY: "2030-12-31 23:59",
+}
+
+
+def ui_settings() -> QSettings:
+    """Window geometry and similar UI state, in the data directory (``CASEMGR_HOME``)."""
+    return QSettings(str(paths.home() / "ui.ini"), QSettings.Format.IniFormat)
+
+
+class CaseSummaryPanel(QWidget):
+    """The side panel: one case at a glance (read-only), or a message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.setObjectName("case_summary")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser)
+        self.case_id: int | None = None
+        self.show_message(self.tr("Select a case to see its summary."))
+
+    def text(self) -> str:
+        """What the panel shows, as plain text."""
+        return self.browser.toPlainText()
+
+    def show_message(self, message: str) -> None:
+        self.case_id = None
+        self.browser.setHtml(f"<p style='color:#555'>{html.escape(message)}</p>")
+
+    def show_case(self, info: CaseInfo, today: date | None = None) -> None:
+        today = today or date.today()
+        self.case_id = info.id
+        grade = info.grade_label
+        if info.classification == "bamic":
+            grade = self.tr("BAMIC {0}").format(grade)
+            if info.site in BAMIC_SITES:
+                grade += f" ({self.tr(BAMIC_SITES[info.site])})"
+        elif info.classification == "munich":
+            grade = self.tr("Munich {0}").format(grade)
+        days = info.days_since_injury(today)
+        rows = [
+            (self.tr("Injury"), injury_text(info.side, info.region, info.muscle, "")),
+            (self.tr("Grade"), grade),
+            (self.tr("Mechanism"), self.tr(MECHANISMS.get(info.mechanism, info.mechanism))),
+            (self.tr("Injury date"), info.injury_date.isoformat()),
+            (self.tr("Days since injury"), str(days)),
+            (self.tr("Phase"), phase_text(info.phase.ordinal, info.phase_count, info.phase.name)),
+            (self.tr("In this phase since"), local_time_text(info.phase_entered_at)),
+            (
+                self.tr("Protocol"),
+                self.tr("{0}, version {1}").format(info.protocol_name, info.protocol_version),
+            ),
+            (self.tr("Status"), status_label(info.status)),
+            (self.tr("Opened"), local_time_text(info.opened_at)),
+        ]
+        if info.recurrence_of_id is not None:
+            rows.append(
+                (self.tr("Recurrence of"), self.tr("case {0}").format(info.recurrence_of_id))
+            )
+        body = "".join(
+            f"<tr><td style='color:#555; padding-right:12px'>{html.escape(label)}</td>"
+            f"<td>{html.escape(value)}</td></tr>"
+            for label, value in rows
+        )
+        note = ""
+        if info.imaging_note.strip():
+            note = (
+                f"<h4>{html.escape(self.tr('Imaging'))}</h4>"
+                f"<p style='white-space:pre-wrap'>{html.escape(info.imaging_note)}</p>"
+            )
+        self.browser.setHtml(
+            f"<h3>{html.escape(info.athlete_name)}</h3>"
+            f"<table cellspacing='0' cellpadding='2'>{body}</table>{note}"
+        )
+
+
+class MainWindow(QMainWindow):
+    """The app's main window for one logged-in user."""
+
+    case_activated = Signal(int)  # case id: double-click or Enter on a row
+
+    def __init__(self, database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._actor = actor
+        title = self.tr("casemgr — {0}").format(get_meta(database, "clinic_name", "Clinic"))
+        if is_demo(database):
+            title += self.tr(" — DEMO DATABASE")
+        self.setWindowTitle(title)
+
+        self.model = CaseListModel(self)
+        self.proxy = CaseFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+
+        self._build_actions()
+        self._build_central()
+        self._build_menus()
+        self._build_status_bar()
+
+        self.case_activated.connect(self._on_case_activated)
+        self.refresh()
+        self._restore_state()
+
+    # -- construction --------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction(self.tr("&Refresh"), self)
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
+        if QKeySequence("F5") not in keys:
+            keys.append(QKeySequence("F5"))
+        self.refresh_action.setShortcuts(keys)
+        self.refresh_action.setStatusTip(self.tr("Reload the cases from the database"))
+        self.refresh_action.triggered.connect(self._on_refresh_triggered)
+
+        self.find_action = QAction(self.tr("&Find athlete"), self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._on_find_triggered)
+
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+
+        self.about_action = QAction(self.tr("&About casemgr"), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_triggered)
+        self.addActions([self.refresh_action, self.find_action, self.quit_action])
+
+    def _build_central(self) -> None:
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText(self.tr("Search athletes…"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
+
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("status_filter")
+        self.status_combo.addItem(self.tr("All"), None)
+        for status in STATUSES:
+            self.status_combo.addItem(status_label(status), status)
+        self.status_combo.currentIndexChanged.connect(self._on_status_combo_changed)
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("case_count")
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search_edit, 1)
+        status_caption = QLabel(self.tr("&Status:"))
+        status_caption.setBuddy(self.status_combo)
+        filters.addWidget(status_caption)
+        filters.addWidget(self.status_combo)
+        filters.addSpacing(12)
+        filters.addWidget(self.count_label)
+
+        view = self.case_view = QTableView()
+        view.setObjectName("cases")
+        view.setModel(self.proxy)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.verticalHeader().hide()
+        view.setSortingEnabled(True)
+        view.sortByColumn(COL_ATHLETE, Qt.SortOrder.AscendingOrder)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_INJURY, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_PHASE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setHighlightSections(False)
+        header.setMinimumSectionSize(36)
+        metrics = view.fontMetrics()
+        for column, sample in _COLUMN_SAMPLES.items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            view.setColumnWidth(
+                column,
+                max(
+                    metrics.horizontalAdvance(sample) + 12,
+                    header.fontMetrics().horizontalAdvance(title) + 20,
+                ),
+            )
+        view.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+        view.activated.connect(self._on_case_view_activated)
+        view.selectionModel().currentRowChanged.connect(self._on_case_view_current_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(view)
+
+        self.summary_panel = CaseSummaryPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.summary_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addWidget(self.splitter)
+        self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.refresh_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.find_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        self.user_label = QLabel(
+            self.tr("{0} · {1}").format(
+                self._actor.display_name or self._actor.username, self._actor.role_label
+            )
+        )
+        self.user_label.setObjectName("current_user")
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.user_label.setToolTip(self.tr("Logged in as {0}").format(self._actor.username))
+        self.statusBar().addPermanentWidget(self.user_label)
+
+    # -- public API ----------------------------------------------------------------------
+
+    @property
+    def actor(self) -> Actor:
+        return self._actor
+
+    def current_case_id(self) -> int | None:
+        index = self.case_view.currentIndex()
+        return index.data(ROW_ROLE).case_id if index.isValid() else None
+
+    def refresh(self) -> None:
+        """Reload the case list, keeping the selected case selected."""
+        selected = self.current_case_id()
+        try:
+            with self._database.session() as s:
+                rows = cases.list_case_rows(s, self._actor)
+        except CaseMgrError as exc:
+            log.info("Case list not loaded: %s", exc)
+            self.model.set_rows([])
+            self._update_count()
+            self.summary_panel.show_message(str(exc))
+            return
+        self.model.set_rows(rows)
+        self._update_count()
+        self.statusBar().showMessage(
+            self.tr("Loaded {0}.").format(self._cases_text(len(rows))), 4000
+        )
+        if selected is not None and not self.select_case(selected):
+            self.summary_panel.show_message(self.tr("Select a case to see its summary."))
+
+    def select_case(self, case_id: int) -> bool:
+        """Make *case_id* the current row (if it is listed and not filtered out)."""
+        row = self.model.row_of_case(case_id)
+        index = (
+            self.proxy.mapFromSource(self.model.index(row, COL_ATHLETE))
+            if row >= 0
+            else QModelIndex()
+        )
+        if not index.isValid():
+            return False
+        self.case_view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.case_view.scrollTo(index)
+        self._show_case(case_id)
+        return True
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _on_refresh_triggered(self) -> None:
+        self.refresh()
+
+    def _on_find_triggered(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _on_search_edit_text_changed(self, text: str) -> None:
+        self.proxy.set_search_text(text)
+        self._update_count()
+
+    def _on_status_combo_changed(self, _index: int) -> None:
+        self.proxy.set_status_filter(self.status_combo.currentData())
+        self._update_count()
+
+    def _on_case_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_case(current.data(ROW_ROLE).case_id)
+
+    def _on_case_view_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.case_activated.emit(index.data(ROW_ROLE).case_id)
+
+    def _on_case_activated(self, case_id: int) -> None:
+        if self.summary_panel.case_id != case_id:
+            self._show_case(case_id)
+
+    def _on_about_triggered(self) -> None:
+        self.about_box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About casemgr"),
+            self.tr("casemgr {0}").format(__version__),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.about_box.setTextFormat(Qt.TextFormat.PlainText)
+        self.about_box.setInformativeText(
+            self.tr(
+                "Case manager for return to sprinting after hamstring and calf injury.\n\n"
+                "Qt {0}, PySide6 {1}"
+            ).format(qt_version(), pyside_version)
+        )
+        self.about_box.open()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _show_case(self, case_id: int) -> None:
+        try:
+            with self._database.session() as s:
+                info = cases.get_case(s, self._actor, case_id)
+        except CaseMgrError as exc:  # PermissionDenied, NotFoundError...
+            log.info("Case %s not shown: %s", case_id, exc)
+            self.summary_panel.show_message(str(exc))
+            return
+        self.summary_panel.show_case(info)
+
+    def _cases_text(self, count: int) -> str:
+        return self.tr("1 case") if count == 1 else self.tr("{0} cases").format(count)
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        if shown == total:
+            self.count_label.setText(self._cases_text(total))
+        else:
+            self.count_label.setText(self.tr("{0} of {1} cases").format(shown, total))
+
+    def _restore_state(self) -> None:
+        settings = ui_settings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        splitter = settings.value("main_window/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([960, 320])
+        header = settings.value("main_window/case_header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.case_view.horizontalHeader().restoreState(header)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = ui_settings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/splitter", self.splitter.saveState())
+        settings.setValue("main_window/case_header", self.case_view.horizontalHeader().saveState())
+        super().closeEvent(event)
