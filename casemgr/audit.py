@@ -126,22 +126,42 @@ def verify_chain(session: Session) -> ChainReport:
     expected_prev, expected_id, count = GENESIS, 1, 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(2000):
         if event.id != expected_id:
-            return ChainReport(False, count, expected_prev, expected_id,
-                               f"event {expected_id} is missing (next id found: {event.id})")
+            return ChainReport(
+                False,
+                count,
+                expected_prev,
+                expected_id,
+                f"event {expected_id} is missing (next id found: {event.id})",
+            )
         if event.prev_hash != expected_prev:
-            return ChainReport(False, count, expected_prev, event.id,
-                               "does not link to the event before it (deleted or reordered)")
+            return ChainReport(
+                False,
+                count,
+                expected_prev,
+                event.id,
+                "does not link to the event before it (deleted or reordered)",
+            )
         if event_hash(event) != event.hash:
-            return ChainReport(False, count, expected_prev, event.id,
-                               "its content was changed after it was written")
+            return ChainReport(
+                False,
+                count,
+                expected_prev,
+                event.id,
+                "its content was changed after it was written",
+            )
         expected_prev, expected_id, count = event.hash, expected_id + 1, count + 1
     meta = session.get(AppMeta, HEAD_KEY)
     if meta is not None:
         head_id, _, head_hash = meta.value.partition(":")
         if int(head_id) != count or head_hash != expected_prev:
-            return ChainReport(False, count, expected_prev, count + 1,
-                               f"the trail ends at event {count} but event {head_id} was "
-                               "written (events removed from the end)")
+            return ChainReport(
+                False,
+                count,
+                expected_prev,
+                count + 1,
+                f"the trail ends at event {count} but event {head_id} was "
+                "written (events removed from the end)",
+            )
     elif count:
         return ChainReport(False, count, expected_prev, 1, "the chain head record is missing")
     return ChainReport(True, count, expected_prev)

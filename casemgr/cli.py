@@ -31,10 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command it opens the desktop app.",
     )
     p.add_argument("--version", action="version", version=f"casemgr {__version__}")
-    p.add_argument("--db", help="database file or URL (default: CASEMGR_DB or the "
-                   "workstation's database)")
-    p.add_argument("--user", help="act as this user (default: CASEMGR_USER); password from "
-                   "CASEMGR_PASSWORD or a prompt")
+    p.add_argument(
+        "--db", help="database file or URL (default: CASEMGR_DB or the workstation's database)"
+    )
+    p.add_argument(
+        "--user",
+        help="act as this user (default: CASEMGR_USER); password from CASEMGR_PASSWORD or a prompt",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     init = sub.add_parser("init", help="create an empty database and its first admin")
@@ -43,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="create the demo clinic")
     demo.add_argument("--force", action="store_true", help="replace an existing database")
-    demo.add_argument("--if-missing", action="store_true",
-                      help="do nothing if the database exists already")
+    demo.add_argument(
+        "--if-missing", action="store_true", help="do nothing if the database exists already"
+    )
 
     sub.add_parser("verify", help="check database integrity and the audit trail")
 
@@ -52,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     usub = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     add = usub.add_parser("add", help="add a user (password from CASEMGR_NEW_PASSWORD or prompt)")
     add.add_argument("username")
-    add.add_argument("--role", required=True,
-                     choices=["admin", "doctor", "physio", "coach", "scientist"])
+    add.add_argument(
+        "--role", required=True, choices=["admin", "doctor", "physio", "coach", "scientist"]
+    )
     add.add_argument("--name", default="", help="display name")
     usub.add_parser("list", help="list users")
     reset = usub.add_parser("reset-password", help="set a new password and unlock the account")
@@ -67,8 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--splits", required=True, help="distance:time pairs, e.g. 5:1.20,10:1.95")
     sp.add_argument("--mass", type=float, required=True, help="body mass in kg")
     sp.add_argument("--height", type=float, required=True, help="height in m")
-    sp.add_argument("--correction", default="none",
-                    choices=["none", "time_shift", "time_correction", "flying_distance"])
+    sp.add_argument(
+        "--correction",
+        default="none",
+        choices=["none", "time_shift", "time_correction", "flying_distance"],
+    )
     sp.add_argument("--time-shift", type=float, default=0.3)
     sp.add_argument("--flying-distance", type=float, default=None)
     sp.add_argument("--json", action="store_true")
@@ -123,7 +131,8 @@ def cmd_init(args) -> int:
     if path is not None and path.exists() and path.stat().st_size > 0:
         raise ValidationError(f"{path} exists already; init only creates new databases.")
     password = os.environ.get("CASEMGR_PASSWORD") or _new_password(
-        f"Password for the first admin '{args.admin}': ")
+        f"Password for the first admin '{args.admin}': "
+    )
     database = _open(args, create=True)
     try:
         with database.session() as s:
@@ -133,8 +142,10 @@ def cmd_init(args) -> int:
             from casemgr.permissions import Actor
 
             install_default_protocols(s, Actor(admin.id, admin.username, admin.role))
-        print(f"Created an empty clinic database at {database.describe()} "
-              f"with the admin '{admin.username}'.")
+        print(
+            f"Created an empty clinic database at {database.describe()} "
+            f"with the admin '{admin.username}'."
+        )
     finally:
         database.dispose()
     return EXIT_OK
@@ -148,10 +159,12 @@ def cmd_demo(args) -> int:
     if result is None:
         print("The demo clinic exists already.")
         return EXIT_OK
-    print(f"Created the demo clinic at {result.where} in {time.perf_counter() - started:.1f} s: "
-          f"{result.athletes} athletes, {result.cases} cases, {result.entries} timeline entries, "
-          f"{result.measures} measures. Users admin, doctor, physio, coach, scientist "
-          "(password: demo).")
+    print(
+        f"Created the demo clinic at {result.where} in {time.perf_counter() - started:.1f} s: "
+        f"{result.athletes} athletes, {result.cases} cases, {result.entries} timeline entries, "
+        f"{result.measures} measures. Users admin, doctor, physio, coach, scientist "
+        "(password: demo)."
+    )
     return EXIT_OK
 
 
@@ -178,15 +191,24 @@ def cmd_users(args) -> int:
                 rows = users.list_users(s, actor)
                 print(f"{'user':<16} {'role':<10} {'active':<7} name")
                 for u in rows:
-                    print(f"{u.username:<16} {u.role:<10} {'yes' if u.active else 'no':<7} "
-                          f"{u.display_name}")
+                    print(
+                        f"{u.username:<16} {u.role:<10} {'yes' if u.active else 'no':<7} "
+                        f"{u.display_name}"
+                    )
             elif args.users_command == "add":
-                info = users.create_user(s, actor, args.username, args.name or args.username,
-                                         args.role, _new_password(f"Password for {args.username}: "))
+                info = users.create_user(
+                    s,
+                    actor,
+                    args.username,
+                    args.name or args.username,
+                    args.role,
+                    _new_password(f"Password for {args.username}: "),
+                )
                 print(f"Added {info.username} ({info.role}).")
             else:
-                info = users.reset_password(s, actor, args.username,
-                                            _new_password(f"New password for {args.username}: "))
+                info = users.reset_password(
+                    s, actor, args.username, _new_password(f"New password for {args.username}: ")
+                )
                 print(f"New password set for {info.username}; the account is unlocked.")
     finally:
         database.dispose()
@@ -198,8 +220,14 @@ def cmd_sprint_profile(args) -> int:
 
     distances, times = parse_splits(args.splits)
     profile = fit_sprint_profile(
-        distances, times, mass_kg=args.mass, height_m=args.height, correction=args.correction,
-        time_shift=args.time_shift, flying_distance=args.flying_distance)
+        distances,
+        times,
+        mass_kg=args.mass,
+        height_m=args.height,
+        correction=args.correction,
+        time_shift=args.time_shift,
+        flying_distance=args.flying_distance,
+    )
     if args.json:
         print(json.dumps(profile.as_dict(), indent=2))
         return EXIT_OK
@@ -234,10 +262,16 @@ def cmd_readiness(args) -> int:
         database.dispose()
     ev = result.evaluation
     if args.json:
-        payload = {"case_id": result.case_id, "phase": result.phase_ordinal,
-                   "phase_name": result.phase_name, **ev.to_dict(),
-                   "signals": [{"kind": g.kind, "message": g.message,
-                                "entries": list(g.triggered_by)} for g in result.signals]}
+        payload = {
+            "case_id": result.case_id,
+            "phase": result.phase_ordinal,
+            "phase_name": result.phase_name,
+            **ev.to_dict(),
+            "signals": [
+                {"kind": g.kind, "message": g.message, "entries": list(g.triggered_by)}
+                for g in result.signals
+            ],
+        }
         print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
         return EXIT_OK
     print(f"Case {result.case_id}, phase {result.phase_ordinal}: {result.phase_name}")

@@ -36,13 +36,21 @@ def verify_open(database: Database) -> VerifyReport:
                 report.lines.append("ok    SQLite integrity check")
             fk = list(s.connection().exec_driver_sql("PRAGMA foreign_key_check"))
             if fk:
-                report.fail(f"{len(fk)} rows point at records that do not exist "
-                            f"(first: table {fk[0][0]} row {fk[0][1]})")
+                report.fail(
+                    f"{len(fk)} rows point at records that do not exist "
+                    f"(first: table {fk[0][0]} row {fk[0][1]})"
+                )
             else:
                 report.lines.append("ok    foreign keys")
-        counts = {name: s.scalar(select(func.count()).select_from(model)) for name, model in (
-            ("athletes", Athlete), ("cases", InjuryCase), ("timeline entries", TimelineEntry),
-            ("measures", Measure))}
+        counts = {
+            name: s.scalar(select(func.count()).select_from(model))
+            for name, model in (
+                ("athletes", Athlete),
+                ("cases", InjuryCase),
+                ("timeline entries", TimelineEntry),
+                ("measures", Measure),
+            )
+        }
         report.lines.append("      " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         chain = audit.verify_chain(s)
         if chain.ok:

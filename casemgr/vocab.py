@@ -25,8 +25,11 @@ MUSCLE_LABELS = {k: v for region in MUSCLES.values() for k, v in region.items()}
 BAMIC_GRADES = ("0a", "0b", "1", "2", "3", "4")
 BAMIC_SITES = {"a": "myofascial", "b": "musculotendinous junction", "c": "intratendinous"}
 MUNICH_GRADES = ("1A", "1B", "2A", "2B", "3A", "3B", "4")
-MECHANISMS = {"high_speed_running": "High-speed running", "stretch": "Stretch type",
-              "other": "Other"}
+MECHANISMS = {
+    "high_speed_running": "High-speed running",
+    "stretch": "Stretch type",
+    "other": "Other",
+}
 SESSION_TYPES = {
     "tempo": "Tempo",
     "acceleration": "Acceleration",
@@ -39,8 +42,14 @@ SESSION_TYPES = {
     "full_training": "Full team training",
     "other": "Other",
 }
-SURFACES = {"grass": "Grass", "track": "Track", "synthetic": "Synthetic", "gym": "Gym",
-            "treadmill": "Treadmill", "other": "Other"}
+SURFACES = {
+    "grass": "Grass",
+    "track": "Track",
+    "synthetic": "Synthetic",
+    "gym": "Gym",
+    "treadmill": "Treadmill",
+    "other": "Other",
+}
 DECISION_LABELS = {
     "cleared": "Cleared",
     "cleared_with_restrictions": "Cleared with restrictions",
@@ -79,7 +88,9 @@ def validate_classification(classification: str, grade: str, site: str) -> tuple
     if classification == "munich":
         grade = grade.upper()
         if grade not in MUNICH_GRADES:
-            raise ValidationError(f"Munich grade '{grade}' is not one of {', '.join(MUNICH_GRADES)}.")
+            raise ValidationError(
+                f"Munich grade '{grade}' is not one of {', '.join(MUNICH_GRADES)}."
+            )
         if site:
             raise ValidationError("The Munich classification has no site suffix.")
         return grade, ""

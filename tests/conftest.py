@@ -96,17 +96,44 @@ def clinic(database) -> Clinic:
     actors = {}
     with database.session() as s:
         for role in ("admin", "doctor", "physio", "coach", "scientist"):
-            user = User(username=role, display_name=f"Test {role}", role=role,
-                        password_hash=_test_hash(), active=True, failed_logins=0)
+            user = User(
+                username=role,
+                display_name=f"Test {role}",
+                role=role,
+                password_hash=_test_hash(),
+                active=True,
+                failed_logins=0,
+            )
             s.add(user)
             s.flush()
             actors[role] = Actor(user.id, user.username, role, user.display_name)
         install_default_protocols(s, SYSTEM)
     with database.session() as s:
-        athlete = create_athlete(s, actors["physio"], AthleteInput(
-            "Sam Carter", date_of_birth=date(1999, 4, 2), sport="Athletics", position="100 m",
-            dominant_limb="right", body_mass_kg=78.0, height_m=1.82, external_id="ATH-0001"))
-        case = open_case(s, actors["physio"], athlete.id, CaseInput(
-            region="hamstring", side="right", muscle="biceps_femoris_long_head",
-            injury_date=date.today() - timedelta(days=10), grade="2", site="b"))
+        athlete = create_athlete(
+            s,
+            actors["physio"],
+            AthleteInput(
+                "Sam Carter",
+                date_of_birth=date(1999, 4, 2),
+                sport="Athletics",
+                position="100 m",
+                dominant_limb="right",
+                body_mass_kg=78.0,
+                height_m=1.82,
+                external_id="ATH-0001",
+            ),
+        )
+        case = open_case(
+            s,
+            actors["physio"],
+            athlete.id,
+            CaseInput(
+                region="hamstring",
+                side="right",
+                muscle="biceps_femoris_long_head",
+                injury_date=date.today() - timedelta(days=10),
+                grade="2",
+                site="b",
+            ),
+        )
     return Clinic(database, actors, athlete.id, case.id)

@@ -49,11 +49,20 @@ def test_demo_clinic_contents(demo_db):
     with db.session() as s:
         names = set(s.scalars(select(Athlete.full_name)))
         assert {"O'Brien <Jr> & Co", "李娜", "José Núñez"} <= names and len(names) >= 12
-        assert set(s.scalars(select(User.username))) == {"admin", "doctor", "physio", "coach",
-                                                         "scientist"}
-        phases = set(s.execute(select(InjuryCase.region, ProtocolPhase.ordinal).join(
-            ProtocolPhase, InjuryCase.current_phase_id == ProtocolPhase.id).where(
-            InjuryCase.status != "closed")))
+        assert set(s.scalars(select(User.username))) == {
+            "admin",
+            "doctor",
+            "physio",
+            "coach",
+            "scientist",
+        }
+        phases = set(
+            s.execute(
+                select(InjuryCase.region, ProtocolPhase.ordinal)
+                .join(ProtocolPhase, InjuryCase.current_phase_id == ProtocolPhase.id)
+                .where(InjuryCase.status != "closed")
+            )
+        )
         assert phases == {(r, p) for r in ("hamstring", "calf") for p in range(1, 8)}
         assert s.scalar(select(func.count()).where(InjuryCase.recurrence_of_id.is_not(None)))
         assert s.scalar(select(func.count(RtpDecision.id))) >= 1
@@ -72,8 +81,15 @@ def test_demo_is_deterministic(tmp_path):
         assert main(["--db", str(tmp_path / name), "demo"]) == 0
         db = open_database(str(tmp_path / name))
         with db.session() as s:
-            values.append(list(s.execute(select(Measure.key, Measure.limb, Measure.value)
-                                         .order_by(Measure.id).limit(500))))
+            values.append(
+                list(
+                    s.execute(
+                        select(Measure.key, Measure.limb, Measure.value)
+                        .order_by(Measure.id)
+                        .limit(500)
+                    )
+                )
+            )
         db.dispose()
     assert values[0] == values[1]
 
@@ -88,8 +104,22 @@ def test_users_add_and_reset_password_by_admin(demo_db, monkeypatch, capsys):
     monkeypatch.setenv("CASEMGR_USER", "admin")
     monkeypatch.setenv("CASEMGR_PASSWORD", "demo")
     monkeypatch.setenv("CASEMGR_NEW_PASSWORD", "a new long one")
-    assert main(["--db", str(demo_db), "users", "add", "nina", "--role", "physio",
-                 "--name", "Nina Physio"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(demo_db),
+                "users",
+                "add",
+                "nina",
+                "--role",
+                "physio",
+                "--name",
+                "Nina Physio",
+            ]
+        )
+        == 0
+    )
     assert main(["--db", str(demo_db), "users", "reset-password", "coach"]) == 0
     monkeypatch.setenv("CASEMGR_USER", "nina")
     monkeypatch.setenv("CASEMGR_PASSWORD", "a new long one")
@@ -119,8 +149,21 @@ def test_readiness_json(demo_db, monkeypatch, capsys):
 
 
 def test_sprint_profile_matches_the_published_test_vector(capsys):
-    assert main(["sprint-profile", "--splits", "5:1.5375,10:2.3554,20:3.7535,30:5.0532,40:6.3217",
-                 "--mass", "75", "--height", "1.75", "--json"]) == 0
+    assert (
+        main(
+            [
+                "sprint-profile",
+                "--splits",
+                "5:1.5375,10:2.3554,20:3.7535,30:5.0532,40:6.3217",
+                "--mass",
+                "75",
+                "--height",
+                "1.75",
+                "--json",
+            ]
+        )
+        == 0
+    )
     profile = json.loads(capsys.readouterr().out)
     assert profile["mss"] == pytest.approx(8.0, rel=1e-3)
     assert profile["f0"] == pytest.approx(450, rel=1e-3)
@@ -144,10 +187,16 @@ def test_casemgr_db_environment_variable_is_used(demo_db, monkeypatch, capsys):
 
 
 def test_console_script_runs_headless_commands_without_qt(demo_db):
-    code = ("import sys; from ui.launcher import main; rc = main(sys.argv[1:]); "
-            "assert 'PySide6' not in sys.modules, 'Qt was imported'; sys.exit(rc)")
-    result = subprocess.run([sys.executable, "-c", code, "--db", str(demo_db), "verify"],
-                            capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "CASEMGR_HOME": str(demo_db.parent / "h")})
+    code = (
+        "import sys; from ui.launcher import main; rc = main(sys.argv[1:]); "
+        "assert 'PySide6' not in sys.modules, 'Qt was imported'; sys.exit(rc)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(demo_db), "verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CASEMGR_HOME": str(demo_db.parent / "h")},
+    )
     assert result.returncode == 0, result.stderr
     assert "audit trail intact" in result.stdout

@@ -7,7 +7,7 @@ import os
 import sys
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
 from casemgr import __version__
@@ -39,11 +39,32 @@ def create_application() -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     _install_translators(app)
+    _install_fonts(app)
     return app
+
+
+def _install_fonts(app: QApplication) -> None:
+    """Register the bundled fonts and use them as fallbacks, so that names in any script
+    (``李娜``, ``Łukasz``, Greek, Cyrillic) display even where the system lacks fonts."""
+    if app.property("casemgr_fonts_installed"):
+        return
+    app.setProperty("casemgr_fonts_installed", True)
+    families: list[str] = []
+    for path in sorted(resource_path("fonts").glob("*.ttf")):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f not in families]
+    if families:
+        base = app.font()
+        fallbacks = [f for f in families if f != base.family()]
+        base.setFamilies([base.family(), *fallbacks])
+        app.setFont(base)
 
 
 def _install_translators(app: QApplication) -> None:
     """Qt's own strings and ours (``resources/translations/casemgr_<lang>.qm``) if present."""
+    if app.property("casemgr_translators_installed"):
+        return
+    app.setProperty("casemgr_translators_installed", True)
     locale = QLocale.system()
     candidates = [
         ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),

@@ -19,17 +19,34 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from casemgr import paths
 from casemgr.db import guards
-from casemgr.errors import DatabaseError
+from casemgr.errors import ConflictError, DatabaseError
 
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "sshfs", "afs", "9p", "ncpfs",
-               "fuse.rclone", "davfs", "fuse.davfs2", "glusterfs", "ceph", "lustre"}
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "fuse.sshfs",
+    "sshfs",
+    "afs",
+    "9p",
+    "ncpfs",
+    "fuse.rclone",
+    "davfs",
+    "fuse.davfs2",
+    "glusterfs",
+    "ceph",
+    "lustre",
+}
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -43,7 +60,11 @@ def resolve_url(db: str | None = None) -> str:
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other backends / in-memory."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     return Path(parsed.database)
 
@@ -160,6 +181,12 @@ class Database:
         try:
             yield s
             s.commit()
+        except StaleDataError as exc:
+            s.rollback()
+            raise ConflictError(
+                "Someone else saved a change to this record at the same moment. Nothing was "
+                "overwritten: reload to see their change, then apply yours again."
+            ) from exc
         except BaseException:
             s.rollback()
             raise

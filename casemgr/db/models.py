@@ -75,8 +75,9 @@ class Athlete(Base):
     __tablename__ = "athletes"
     __table_args__ = (
         CheckConstraint("dominant_limb IS NULL OR " + _in("dominant_limb", SIDES), name="limb"),
-        CheckConstraint("body_mass_kg IS NULL OR (body_mass_kg > 20 AND body_mass_kg < 250)",
-                        name="mass"),
+        CheckConstraint(
+            "body_mass_kg IS NULL OR (body_mass_kg > 20 AND body_mass_kg < 250)", name="mass"
+        ),
         CheckConstraint("height_m IS NULL OR (height_m > 1.0 AND height_m < 2.5)", name="height"),
     )
 
@@ -127,7 +128,10 @@ class Protocol(Base):
 
 class ProtocolPhase(Base):
     __tablename__ = "protocol_phases"
-    __table_args__ = (UniqueConstraint("protocol_id", "ordinal"), UniqueConstraint("protocol_id", "key"))
+    __table_args__ = (
+        UniqueConstraint("protocol_id", "ordinal"),
+        UniqueConstraint("protocol_id", "key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))

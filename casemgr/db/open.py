@@ -45,7 +45,9 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
                 f"{where} is a database of some other program, not casemgr. Nothing was changed."
             )
         if not tables and not create:
-            raise DatabaseError(f"{where} is empty. Create it with 'casemgr init' or 'casemgr demo'.")
+            raise DatabaseError(
+                f"{where} is empty. Create it with 'casemgr init' or 'casemgr demo'."
+            )
         if path is not None and tables:
             with engine.connect() as conn:
                 result = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()

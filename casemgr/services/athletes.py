@@ -81,23 +81,41 @@ def create_athlete(session: Session, actor: Actor, data: AthleteInput) -> Athlet
     athlete = Athlete(**_validated(session, data, None))
     session.add(athlete)
     session.flush()
-    audit.record(session, actor, "athlete.create", entity_type="athlete", entity_id=athlete.id,
-                 athlete_id=athlete.id)
+    audit.record(
+        session,
+        actor,
+        "athlete.create",
+        entity_type="athlete",
+        entity_id=athlete.id,
+        athlete_id=athlete.id,
+    )
     return athlete_info(athlete)
 
 
 def update_athlete(
     session: Session, actor: Actor, athlete_id: int, expected_version: int, data: AthleteInput
 ) -> AthleteInfo:
-    require(session, actor, Action.EDIT_ATHLETE, entity_type="athlete", entity_id=athlete_id,
-            athlete_id=athlete_id)
+    require(
+        session,
+        actor,
+        Action.EDIT_ATHLETE,
+        entity_type="athlete",
+        entity_id=athlete_id,
+        athlete_id=athlete_id,
+    )
     athlete = get_or_404(session, Athlete, athlete_id, "Athlete")
     check_version(athlete, expected_version, f"{athlete.full_name}'s record")
     for key, value in _validated(session, data, athlete_id).items():
         setattr(athlete, key, value)
     session.flush()
-    audit.record(session, actor, "athlete.update", entity_type="athlete", entity_id=athlete.id,
-                 athlete_id=athlete.id)
+    audit.record(
+        session,
+        actor,
+        "athlete.update",
+        entity_type="athlete",
+        entity_id=athlete.id,
+        athlete_id=athlete.id,
+    )
     return athlete_info(athlete)
 
 

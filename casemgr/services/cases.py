@@ -45,14 +45,29 @@ def case_info(session: Session, c: InjuryCase) -> CaseInfo:
         select(func.count(ProtocolPhase.id)).where(ProtocolPhase.protocol_id == c.protocol_id)
     )
     return CaseInfo(
-        id=c.id, athlete_id=c.athlete_id, athlete_name=c.athlete.full_name, region=c.region,
-        side=c.side, muscle=c.muscle, classification=c.classification, grade=c.grade,
-        site=c.site, mechanism=c.mechanism, injury_date=c.injury_date,
-        recurrence_of_id=c.recurrence_of_id, imaging_note=c.imaging_note, status=c.status,
-        protocol_id=c.protocol_id, protocol_key=c.protocol.key, protocol_name=c.protocol.name,
-        protocol_version=c.protocol.version, phase=_phase_info(c.current_phase),
-        phase_count=phase_count or 0, phase_entered_at=c.phase_entered_at,
-        opened_at=c.opened_at, version=c.version,
+        id=c.id,
+        athlete_id=c.athlete_id,
+        athlete_name=c.athlete.full_name,
+        region=c.region,
+        side=c.side,
+        muscle=c.muscle,
+        classification=c.classification,
+        grade=c.grade,
+        site=c.site,
+        mechanism=c.mechanism,
+        injury_date=c.injury_date,
+        recurrence_of_id=c.recurrence_of_id,
+        imaging_note=c.imaging_note,
+        status=c.status,
+        protocol_id=c.protocol_id,
+        protocol_key=c.protocol.key,
+        protocol_name=c.protocol.name,
+        protocol_version=c.protocol.version,
+        phase=_phase_info(c.current_phase),
+        phase_count=phase_count or 0,
+        phase_entered_at=c.phase_entered_at,
+        opened_at=c.opened_at,
+        version=c.version,
     )
 
 
@@ -81,22 +96,40 @@ def _validated(session: Session, athlete: Athlete, data: CaseInput) -> dict:
         if earlier.injury_date > data.injury_date:
             raise ValidationError("A recurrence must come after the case it recurs from.")
     return {
-        "region": data.region, "side": data.side, "muscle": data.muscle,
-        "classification": data.classification, "grade": grade, "site": site,
-        "mechanism": data.mechanism, "injury_date": data.injury_date,
+        "region": data.region,
+        "side": data.side,
+        "muscle": data.muscle,
+        "classification": data.classification,
+        "grade": grade,
+        "site": site,
+        "mechanism": data.mechanism,
+        "injury_date": data.injury_date,
         "recurrence_of_id": data.recurrence_of_id,
         "imaging_note": clean_text(data.imaging_note, "Imaging note", max_len=20_000),
         "history_note": clean_text(data.history_note, "Injury history", max_len=20_000),
     }
 
 
-def _entry(session: Session, actor: Actor, case: InjuryCase, kind: str, title: str,
-           body: str = "", data: dict | None = None, occurred_at: datetime | None = None
-           ) -> TimelineEntry:
+def _entry(
+    session: Session,
+    actor: Actor,
+    case: InjuryCase,
+    kind: str,
+    title: str,
+    body: str = "",
+    data: dict | None = None,
+    occurred_at: datetime | None = None,
+) -> TimelineEntry:
     entry = TimelineEntry(
-        case_id=case.id, kind=kind, occurred_at=occurred_at or utcnow(),
-        author_id=actor.user_id, discipline=str(actor.role), title=title, body=body,
-        data=data or {}, status="active",
+        case_id=case.id,
+        kind=kind,
+        occurred_at=occurred_at or utcnow(),
+        author_id=actor.user_id,
+        discipline=str(actor.role),
+        title=title,
+        body=body,
+        data=data or {},
+        status="active",
     )
     session.add(entry)
     session.flush()
@@ -112,16 +145,35 @@ def open_case(session: Session, actor: Actor, athlete_id: int, data: CaseInput) 
         raise ValidationError(f"The {protocol.name} protocol is for {protocol.region} injuries.")
     first = protocol.phases[0]
     now = utcnow()
-    case = InjuryCase(athlete_id=athlete.id, protocol_id=protocol.id, current_phase_id=first.id,
-                      status="open", opened_by_id=actor.user_id, phase_entered_at=now,
-                      opened_at=now, **values)
+    case = InjuryCase(
+        athlete_id=athlete.id,
+        protocol_id=protocol.id,
+        current_phase_id=first.id,
+        status="open",
+        opened_by_id=actor.user_id,
+        phase_entered_at=now,
+        opened_at=now,
+        **values,
+    )
     session.add(case)
     session.flush()
-    _entry(session, actor, case, "phase_change", f"Case opened in phase 1: {first.name}",
-           data={"from": None, "to": first.key, "to_ordinal": 1, "direction": "open",
-                 "protocol": f"{protocol.key} v{protocol.version}"})
-    audit.record(session, actor, "case.open", entity_type="case", entity_id=case.id,
-                 athlete_id=athlete.id)
+    _entry(
+        session,
+        actor,
+        case,
+        "phase_change",
+        f"Case opened in phase 1: {first.name}",
+        data={
+            "from": None,
+            "to": first.key,
+            "to_ordinal": 1,
+            "direction": "open",
+            "protocol": f"{protocol.key} v{protocol.version}",
+        },
+    )
+    audit.record(
+        session, actor, "case.open", entity_type="case", entity_id=case.id, athlete_id=athlete.id
+    )
     return case_info(session, case)
 
 
@@ -130,8 +182,14 @@ def update_diagnosis(
 ) -> CaseInfo:
     """Change the diagnosis fields; the change is recorded on the timeline."""
     case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(session, actor, Action.EDIT_DIAGNOSIS, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id)
+    require(
+        session,
+        actor,
+        Action.EDIT_DIAGNOSIS,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id,
+    )
     check_version(case, expected_version, "This case")
     values = _validated(session, case.athlete, data)
     if values["region"] != case.region:
@@ -142,22 +200,48 @@ def update_diagnosis(
     changed = {k: [str(before[k]), str(v)] for k, v in values.items() if before[k] != v}
     session.flush()
     if changed:
-        _entry(session, actor, case, "note", "Diagnosis updated",
-               body="; ".join(f"{k}: {a} -> {b}" for k, (a, b) in changed.items()),
-               data={"diagnosis_change": changed})
-    audit.record(session, actor, "case.update_diagnosis", entity_type="case", entity_id=case.id,
-                 athlete_id=case.athlete_id, reason=", ".join(changed))
+        _entry(
+            session,
+            actor,
+            case,
+            "note",
+            "Diagnosis updated",
+            body="; ".join(f"{k}: {a} -> {b}" for k, (a, b) in changed.items()),
+            data={"diagnosis_change": changed},
+        )
+    audit.record(
+        session,
+        actor,
+        "case.update_diagnosis",
+        entity_type="case",
+        entity_id=case.id,
+        athlete_id=case.athlete_id,
+        reason=", ".join(changed),
+    )
     return case_info(session, case)
 
 
 def move_phase(
-    session: Session, actor: Actor, case_id: int, expected_version: int, direction: str,
-    reason: str, *, occurred_at: datetime | None = None, readiness_summary: str = "",
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    direction: str,
+    reason: str,
+    *,
+    occurred_at: datetime | None = None,
+    readiness_summary: str = "",
 ) -> CaseInfo:
     """Advance or step back one phase. A person decides; the reason is required."""
     case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(session, actor, Action.MOVE_PHASE, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id)
+    require(
+        session,
+        actor,
+        Action.MOVE_PHASE,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id,
+    )
     check_version(case, expected_version, "This case")
     reason = clean_text(reason, "Reason", max_len=5000).strip()
     if not reason:
@@ -184,40 +268,91 @@ def move_phase(
     case.status = "surveillance" if target.ordinal == len(phases) else "open"
     session.flush()
     verb = "Advanced" if direction == "advance" else "Stepped back"
-    _entry(session, actor, case, "phase_change",
-           f"{verb} to phase {target.ordinal}: {target.name}", body=reason,
-           data={"from": source.key, "from_ordinal": source.ordinal, "to": target.key,
-                 "to_ordinal": target.ordinal, "direction": direction,
-                 "readiness": readiness_summary},
-           occurred_at=when)
-    audit.record(session, actor, f"case.{direction}", entity_type="case", entity_id=case.id,
-                 athlete_id=case.athlete_id, reason=reason[:500])
+    _entry(
+        session,
+        actor,
+        case,
+        "phase_change",
+        f"{verb} to phase {target.ordinal}: {target.name}",
+        body=reason,
+        data={
+            "from": source.key,
+            "from_ordinal": source.ordinal,
+            "to": target.key,
+            "to_ordinal": target.ordinal,
+            "direction": direction,
+            "readiness": readiness_summary,
+        },
+        occurred_at=when,
+    )
+    audit.record(
+        session,
+        actor,
+        f"case.{direction}",
+        entity_type="case",
+        entity_id=case.id,
+        athlete_id=case.athlete_id,
+        reason=reason[:500],
+    )
     return case_info(session, case)
 
 
-def close_case(session: Session, actor: Actor, case_id: int, expected_version: int,
-               reason: str) -> CaseInfo:
+def close_case(
+    session: Session, actor: Actor, case_id: int, expected_version: int, reason: str
+) -> CaseInfo:
     """Close a case (typically from surveillance); a person closes it with a reason."""
     case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(session, actor, Action.MOVE_PHASE, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id)
+    require(
+        session,
+        actor,
+        Action.MOVE_PHASE,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id,
+    )
     check_version(case, expected_version, "This case")
     reason = clean_line(reason, "Reason", max_len=2000)
     case.status = "closed"
     session.flush()
-    _entry(session, actor, case, "phase_change", "Case closed", body=reason,
-           data={"from": case.current_phase.key, "to": None, "direction": "close"})
-    audit.record(session, actor, "case.close", entity_type="case", entity_id=case.id,
-                 athlete_id=case.athlete_id, reason=reason[:500])
+    _entry(
+        session,
+        actor,
+        case,
+        "phase_change",
+        "Case closed",
+        body=reason,
+        data={"from": case.current_phase.key, "to": None, "direction": "close"},
+    )
+    audit.record(
+        session,
+        actor,
+        "case.close",
+        entity_type="case",
+        entity_id=case.id,
+        athlete_id=case.athlete_id,
+        reason=reason[:500],
+    )
     return case_info(session, case)
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> CaseInfo:
-    case = session.get(InjuryCase, case_id, options=[
-        joinedload(InjuryCase.athlete), joinedload(InjuryCase.protocol),
-        joinedload(InjuryCase.current_phase)])
-    require(session, actor, Action.VIEW_CLINICAL, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id if case else None)
+    case = session.get(
+        InjuryCase,
+        case_id,
+        options=[
+            joinedload(InjuryCase.athlete),
+            joinedload(InjuryCase.protocol),
+            joinedload(InjuryCase.current_phase),
+        ],
+    )
+    require(
+        session,
+        actor,
+        Action.VIEW_CLINICAL,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id if case else None,
+    )
     if case is None:
         get_or_404(session, InjuryCase, case_id, "Case")
     return case_info(session, case)
@@ -226,17 +361,27 @@ def get_case(session: Session, actor: Actor, case_id: int) -> CaseInfo:
 def list_case_rows(session: Session, actor: Actor, *, include_closed: bool = True) -> list[CaseRow]:
     """Every case with its athlete, phase and open flags, in one query per kind of fact."""
     require(session, actor, Action.VIEW_CLINICAL, entity_type="case")
-    phase_counts = dict(session.execute(
-        select(ProtocolPhase.protocol_id, func.count(ProtocolPhase.id))
-        .group_by(ProtocolPhase.protocol_id)).all())
+    phase_counts = dict(
+        session.execute(
+            select(ProtocolPhase.protocol_id, func.count(ProtocolPhase.id)).group_by(
+                ProtocolPhase.protocol_id
+            )
+        ).all()
+    )
     flags = open_flag_counts(session)
-    last = dict(session.execute(
-        select(TimelineEntry.case_id, func.max(TimelineEntry.occurred_at))
-        .group_by(TimelineEntry.case_id)).all())
-    stmt = (select(InjuryCase, Athlete, ProtocolPhase)
-            .join(Athlete, InjuryCase.athlete_id == Athlete.id)
-            .join(ProtocolPhase, InjuryCase.current_phase_id == ProtocolPhase.id)
-            .order_by(Athlete.name_key, InjuryCase.injury_date.desc()))
+    last = dict(
+        session.execute(
+            select(TimelineEntry.case_id, func.max(TimelineEntry.occurred_at)).group_by(
+                TimelineEntry.case_id
+            )
+        ).all()
+    )
+    stmt = (
+        select(InjuryCase, Athlete, ProtocolPhase)
+        .join(Athlete, InjuryCase.athlete_id == Athlete.id)
+        .join(ProtocolPhase, InjuryCase.current_phase_id == ProtocolPhase.id)
+        .order_by(Athlete.name_key, InjuryCase.injury_date.desc())
+    )
     if not include_closed:
         stmt = stmt.where(InjuryCase.status != "closed")
     rows = []
@@ -244,29 +389,44 @@ def list_case_rows(session: Session, actor: Actor, *, include_closed: bool = Tru
         last_at = last.get(case.id)
         if last_at is not None and last_at.tzinfo is None:
             last_at = last_at.replace(tzinfo=utcnow().tzinfo)
-        rows.append(CaseRow(
-            case_id=case.id, athlete_id=athlete.id, athlete_name=athlete.full_name,
-            external_id=athlete.external_id, sport=athlete.sport, region=case.region,
-            side=case.side, muscle=case.muscle, grade=f"{case.grade}{case.site}",
-            status=case.status, phase_ordinal=phase.ordinal,
-            phase_count=phase_counts.get(case.protocol_id, 0), phase_name=phase.name,
-            injury_date=case.injury_date, open_flags=flags.get(case.id, 0),
-            last_entry_at=last_at,
-        ))
+        rows.append(
+            CaseRow(
+                case_id=case.id,
+                athlete_id=athlete.id,
+                athlete_name=athlete.full_name,
+                external_id=athlete.external_id,
+                sport=athlete.sport,
+                region=case.region,
+                side=case.side,
+                muscle=case.muscle,
+                grade=f"{case.grade}{case.site}",
+                status=case.status,
+                phase_ordinal=phase.ordinal,
+                phase_count=phase_counts.get(case.protocol_id, 0),
+                phase_name=phase.name,
+                injury_date=case.injury_date,
+                open_flags=flags.get(case.id, 0),
+                last_entry_at=last_at,
+            )
+        )
     return rows
 
 
 def open_flag_counts(session: Session) -> dict[int, int]:
     """Active flags without an active resolution, per case."""
     resolved = {
-        int(d.get("flag_id", 0)) for (d,) in session.execute(
-            select(TimelineEntry.data).where(TimelineEntry.kind == "flag_resolved",
-                                             TimelineEntry.status == "active"))
+        int(d.get("flag_id", 0))
+        for (d,) in session.execute(
+            select(TimelineEntry.data).where(
+                TimelineEntry.kind == "flag_resolved", TimelineEntry.status == "active"
+            )
+        )
     }
     counts: dict[int, int] = {}
     for entry_id, case_id in session.execute(
         select(TimelineEntry.id, TimelineEntry.case_id).where(
-            TimelineEntry.kind == "flag", TimelineEntry.status == "active")
+            TimelineEntry.kind == "flag", TimelineEntry.status == "active"
+        )
     ):
         if entry_id not in resolved:
             counts[case_id] = counts.get(case_id, 0) + 1

@@ -26,61 +26,109 @@ def week_start(day: date) -> date:
 
 def _case(session: Session, actor: Actor, case_id: int, action: Action) -> InjuryCase:
     case = session.get(InjuryCase, case_id)
-    require(session, actor, action, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id if case else None)
+    require(
+        session,
+        actor,
+        action,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id if case else None,
+    )
     if case is None:
         get_or_404(session, InjuryCase, case_id, "Case")
     return case
 
 
 def _target_info(t: WeeklyTarget) -> TargetInfo:
-    return TargetInfo(id=t.id, case_id=t.case_id, week_start=t.week_start, text=t.text,
-                      discipline=t.discipline, met=t.met, version=t.version)
+    return TargetInfo(
+        id=t.id,
+        case_id=t.case_id,
+        week_start=t.week_start,
+        text=t.text,
+        discipline=t.discipline,
+        met=t.met,
+        version=t.version,
+    )
 
 
 def add_target(session: Session, actor: Actor, case_id: int, week: date, text: str) -> TargetInfo:
     case = _case(session, actor, case_id, Action.PLAN)
-    target = WeeklyTarget(case_id=case.id, week_start=week_start(week),
-                          text=clean_text(text, "Target", max_len=2000).strip(),
-                          discipline=str(actor.role), created_by_id=actor.user_id)
+    target = WeeklyTarget(
+        case_id=case.id,
+        week_start=week_start(week),
+        text=clean_text(text, "Target", max_len=2000).strip(),
+        discipline=str(actor.role),
+        created_by_id=actor.user_id,
+    )
     if not target.text:
         raise ValidationError("The target is empty.")
     session.add(target)
     session.flush()
-    audit.record(session, actor, "target.create", entity_type="target", entity_id=target.id,
-                 athlete_id=case.athlete_id)
+    audit.record(
+        session,
+        actor,
+        "target.create",
+        entity_type="target",
+        entity_id=target.id,
+        athlete_id=case.athlete_id,
+    )
     return _target_info(target)
 
 
-def mark_target(session: Session, actor: Actor, target_id: int, expected_version: int,
-                met: bool | None) -> TargetInfo:
+def mark_target(
+    session: Session, actor: Actor, target_id: int, expected_version: int, met: bool | None
+) -> TargetInfo:
     target = get_or_404(session, WeeklyTarget, target_id, "Target")
     case = _case(session, actor, target.case_id, Action.PLAN)
     check_version(target, expected_version, "This target")
     target.met = met
     session.flush()
-    audit.record(session, actor, "target.mark", entity_type="target", entity_id=target.id,
-                 athlete_id=case.athlete_id, reason={True: "met", False: "not met"}.get(met, ""))
+    audit.record(
+        session,
+        actor,
+        "target.mark",
+        entity_type="target",
+        entity_id=target.id,
+        athlete_id=case.athlete_id,
+        reason={True: "met", False: "not met"}.get(met, ""),
+    )
     return _target_info(target)
 
 
 def list_targets(session: Session, actor: Actor, case_id: int) -> list[TargetInfo]:
     _case(session, actor, case_id, Action.VIEW_CLINICAL)
-    rows = session.scalars(select(WeeklyTarget).where(WeeklyTarget.case_id == case_id)
-                           .order_by(WeeklyTarget.week_start, WeeklyTarget.id))
+    rows = session.scalars(
+        select(WeeklyTarget)
+        .where(WeeklyTarget.case_id == case_id)
+        .order_by(WeeklyTarget.week_start, WeeklyTarget.id)
+    )
     return [_target_info(t) for t in rows]
 
 
 def _plan_info(p: PlannedSession) -> PlannedSessionInfo:
-    return PlannedSessionInfo(id=p.id, case_id=p.case_id, planned_date=p.planned_date,
-                              session_type=p.session_type, description=p.description,
-                              surface=p.surface, intensity_pct=p.intensity_pct,
-                              status=p.status, version=p.version)
+    return PlannedSessionInfo(
+        id=p.id,
+        case_id=p.case_id,
+        planned_date=p.planned_date,
+        session_type=p.session_type,
+        description=p.description,
+        surface=p.surface,
+        intensity_pct=p.intensity_pct,
+        status=p.status,
+        version=p.version,
+    )
 
 
-def plan_session(session: Session, actor: Actor, case_id: int, day: date, session_type: str,
-                 description: str = "", surface: str = "", intensity_pct: float | None = None
-                 ) -> PlannedSessionInfo:
+def plan_session(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    day: date,
+    session_type: str,
+    description: str = "",
+    surface: str = "",
+    intensity_pct: float | None = None,
+) -> PlannedSessionInfo:
     case = _case(session, actor, case_id, Action.PLAN)
     if session_type not in SESSION_TYPES:
         raise ValidationError(f"Session type is one of {', '.join(SESSION_TYPES)}.")
@@ -88,20 +136,32 @@ def plan_session(session: Session, actor: Actor, case_id: int, day: date, sessio
         raise ValidationError(f"Surface is one of {', '.join(SURFACES)}.")
     if intensity_pct is not None and not 0 < intensity_pct <= 110:
         raise ValidationError("Intensity is a % of maximal velocity (1-110).")
-    plan = PlannedSession(case_id=case.id, planned_date=day, session_type=session_type,
-                          description=clean_line(description, "Description", max_len=2000,
-                                                 required=False),
-                          surface=surface, intensity_pct=intensity_pct, status="planned",
-                          created_by_id=actor.user_id)
+    plan = PlannedSession(
+        case_id=case.id,
+        planned_date=day,
+        session_type=session_type,
+        description=clean_line(description, "Description", max_len=2000, required=False),
+        surface=surface,
+        intensity_pct=intensity_pct,
+        status="planned",
+        created_by_id=actor.user_id,
+    )
     session.add(plan)
     session.flush()
-    audit.record(session, actor, "plan.create", entity_type="plan", entity_id=plan.id,
-                 athlete_id=case.athlete_id)
+    audit.record(
+        session,
+        actor,
+        "plan.create",
+        entity_type="plan",
+        entity_id=plan.id,
+        athlete_id=case.athlete_id,
+    )
     return _plan_info(plan)
 
 
-def set_plan_status(session: Session, actor: Actor, plan_id: int, expected_version: int,
-                    status: str) -> PlannedSessionInfo:
+def set_plan_status(
+    session: Session, actor: Actor, plan_id: int, expected_version: int, status: str
+) -> PlannedSessionInfo:
     plan = get_or_404(session, PlannedSession, plan_id, "Planned session")
     case = _case(session, actor, plan.case_id, Action.PLAN)
     check_version(plan, expected_version, "This planned session")
@@ -109,13 +169,21 @@ def set_plan_status(session: Session, actor: Actor, plan_id: int, expected_versi
         raise ValidationError(f"Status is one of {', '.join(PLAN_STATUSES)}.")
     plan.status = status
     session.flush()
-    audit.record(session, actor, "plan.status", entity_type="plan", entity_id=plan.id,
-                 athlete_id=case.athlete_id, reason=status)
+    audit.record(
+        session,
+        actor,
+        "plan.status",
+        entity_type="plan",
+        entity_id=plan.id,
+        athlete_id=case.athlete_id,
+        reason=status,
+    )
     return _plan_info(plan)
 
 
-def list_planned(session: Session, actor: Actor, case_id: int, start: date | None = None,
-                 end: date | None = None) -> list[PlannedSessionInfo]:
+def list_planned(
+    session: Session, actor: Actor, case_id: int, start: date | None = None, end: date | None = None
+) -> list[PlannedSessionInfo]:
     _case(session, actor, case_id, Action.VIEW_CLINICAL)
     stmt = select(PlannedSession).where(PlannedSession.case_id == case_id)
     if start:

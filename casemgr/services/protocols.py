@@ -33,16 +33,23 @@ def install_protocol(
     session.add(row)
     session.flush()
     for ordinal, phase in enumerate(definition["phases"], start=1):
-        phase_row = ProtocolPhase(protocol_id=row.id, ordinal=ordinal, key=phase["key"],
-                                  name=phase["name"])
+        phase_row = ProtocolPhase(
+            protocol_id=row.id, ordinal=ordinal, key=phase["key"], name=phase["name"]
+        )
         session.add(phase_row)
         session.flush()
         for c_ordinal, crit in enumerate(phase.get("criteria", []), start=1):
-            session.add(PhaseCriterion(
-                phase_id=phase_row.id, ordinal=c_ordinal, key=crit["key"],
-                label=crit.get("label", crit["key"]), measure=crit.get("measure"),
-                required=bool(crit.get("required", True)), spec=crit,
-            ))
+            session.add(
+                PhaseCriterion(
+                    phase_id=phase_row.id,
+                    ordinal=c_ordinal,
+                    key=crit["key"],
+                    label=crit.get("label", crit["key"]),
+                    measure=crit.get("measure"),
+                    required=bool(crit.get("required", True)),
+                    spec=crit,
+                )
+            )
     session.flush()
     return row
 
@@ -55,8 +62,14 @@ def install_default_protocols(session: Session, actor: Actor) -> list[Protocol]:
     for protocol in default_protocols():
         if session.scalar(select(Protocol.id).where(Protocol.key == protocol.key)) is None:
             row = install_protocol(session, protocol_to_dict(protocol), builtin=True)
-            audit.record(session, actor, "protocol.install", entity_type="protocol",
-                         entity_id=row.id, reason=f"{row.key} v{row.version}")
+            audit.record(
+                session,
+                actor,
+                "protocol.install",
+                entity_type="protocol",
+                entity_id=row.id,
+                reason=f"{row.key} v{row.version}",
+            )
             rows.append(row)
     return rows
 
@@ -64,8 +77,11 @@ def install_default_protocols(session: Session, actor: Actor) -> list[Protocol]:
 def latest_protocol(session: Session, region: str, key: str | None = None) -> Protocol:
     """The newest version of *key*, or of the built-in protocol for *region*."""
     stmt = select(Protocol).order_by(Protocol.version.desc()).limit(1)
-    stmt = stmt.where(Protocol.key == key) if key else stmt.where(
-        Protocol.region == region, Protocol.builtin.is_(True))
+    stmt = (
+        stmt.where(Protocol.key == key)
+        if key
+        else stmt.where(Protocol.region == region, Protocol.builtin.is_(True))
+    )
     row = session.scalar(stmt)
     if row is None:
         raise NotFoundError(f"No {key or region} protocol is installed in this database.")

@@ -41,18 +41,36 @@ def catalogue():
 
 def entry_info(entry: TimelineEntry, author_name: str) -> EntryInfo:
     return EntryInfo(
-        id=entry.id, case_id=entry.case_id, kind=entry.kind, occurred_at=entry.occurred_at,
-        recorded_at=entry.recorded_at, author_id=entry.author_id, author_name=author_name,
-        discipline=entry.discipline, title=entry.title, body=entry.body, data=dict(entry.data),
-        status=entry.status, supersedes_id=entry.supersedes_id, amend_reason=entry.amend_reason,
-        voided_at=entry.voided_at, void_reason=entry.void_reason, version=entry.version,
+        id=entry.id,
+        case_id=entry.case_id,
+        kind=entry.kind,
+        occurred_at=entry.occurred_at,
+        recorded_at=entry.recorded_at,
+        author_id=entry.author_id,
+        author_name=author_name,
+        discipline=entry.discipline,
+        title=entry.title,
+        body=entry.body,
+        data=dict(entry.data),
+        status=entry.status,
+        supersedes_id=entry.supersedes_id,
+        amend_reason=entry.amend_reason,
+        voided_at=entry.voided_at,
+        void_reason=entry.void_reason,
+        version=entry.version,
     )
 
 
 def _case_for(session: Session, actor: Actor, case_id: int, action: Action) -> InjuryCase:
     case = session.get(InjuryCase, case_id)
-    require(session, actor, action, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id if case else None)
+    require(
+        session,
+        actor,
+        action,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id if case else None,
+    )
     if case is None:
         get_or_404(session, InjuryCase, case_id, "Case")
     if case.status == "closed":
@@ -69,27 +87,58 @@ def _when(occurred_at: datetime | None) -> datetime:
     return when
 
 
-
-
-def _add(session: Session, actor: Actor, case: InjuryCase, kind: str, *, title: str,
-         body: str = "", data: dict | None = None, occurred_at: datetime | None = None,
-         supersedes: TimelineEntry | None = None, amend_reason: str = "") -> TimelineEntry:
+def _add(
+    session: Session,
+    actor: Actor,
+    case: InjuryCase,
+    kind: str,
+    *,
+    title: str,
+    body: str = "",
+    data: dict | None = None,
+    occurred_at: datetime | None = None,
+    supersedes: TimelineEntry | None = None,
+    amend_reason: str = "",
+) -> TimelineEntry:
     entry = TimelineEntry(
-        case_id=case.id, kind=kind, occurred_at=_when(occurred_at), author_id=actor.user_id,
-        discipline=str(actor.role), title=title, body=body, data=data or {}, status="active",
-        supersedes_id=supersedes.id if supersedes else None, amend_reason=amend_reason,
+        case_id=case.id,
+        kind=kind,
+        occurred_at=_when(occurred_at),
+        author_id=actor.user_id,
+        discipline=str(actor.role),
+        title=title,
+        body=body,
+        data=data or {},
+        status="active",
+        supersedes_id=supersedes.id if supersedes else None,
+        amend_reason=amend_reason,
     )
     session.add(entry)
     session.flush()
     action = "entry.amend" if supersedes else f"entry.create.{kind}"
-    audit.record(session, actor, action, entity_type="entry", entity_id=entry.id,
-                 athlete_id=case.athlete_id, reason=amend_reason[:500])
+    audit.record(
+        session,
+        actor,
+        action,
+        entity_type="entry",
+        entity_id=entry.id,
+        athlete_id=case.athlete_id,
+        reason=amend_reason[:500],
+    )
     return entry
 
 
-def _store_measures(session: Session, actor: Actor, case: InjuryCase, entry: TimelineEntry,
-                    values: list[MeasureValue], measured_at: datetime, *, is_baseline: bool,
-                    source: str) -> list[dict]:
+def _store_measures(
+    session: Session,
+    actor: Actor,
+    case: InjuryCase,
+    entry: TimelineEntry,
+    values: list[MeasureValue],
+    measured_at: datetime,
+    *,
+    is_baseline: bool,
+    source: str,
+) -> list[dict]:
     """Validate and write measure rows; returns their plain description for the entry."""
     cat = catalogue()
     stored, rows = [], []
@@ -102,19 +151,37 @@ def _store_measures(session: Session, actor: Actor, case: InjuryCase, entry: Tim
             raise ValidationError(f"{spec.label} is measured per limb: give left or right.")
         if not spec.per_limb and limb:
             raise ValidationError(f"{spec.label} is not measured per limb.")
-        rows.append(Measure(
-            athlete_id=case.athlete_id, case_id=case.id, entry_id=entry.id, key=mv.key,
-            limb=limb, value=value, measured_at=measured_at, is_baseline=is_baseline,
-            source=source, status="active", created_by_id=actor.user_id,
-        ))
+        rows.append(
+            Measure(
+                athlete_id=case.athlete_id,
+                case_id=case.id,
+                entry_id=entry.id,
+                key=mv.key,
+                limb=limb,
+                value=value,
+                measured_at=measured_at,
+                is_baseline=is_baseline,
+                source=source,
+                status="active",
+                created_by_id=actor.user_id,
+            )
+        )
         stored.append({"key": mv.key, "limb": limb or None, "value": value})
     session.add_all(rows)
     session.flush()
     return stored
 
 
-def add_note(session: Session, actor: Actor, case_id: int, body: str = "", *, title: str = "",
-             soap: dict[str, str] | None = None, occurred_at: datetime | None = None) -> EntryInfo:
+def add_note(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    body: str = "",
+    *,
+    title: str = "",
+    soap: dict[str, str] | None = None,
+    occurred_at: datetime | None = None,
+) -> EntryInfo:
     """A clinical note: free text, or SOAP parts (subjective/objective/assessment/plan)."""
     case = _case_for(session, actor, case_id, Action.ADD_NOTE)
     body = clean_text(body, "Note")
@@ -124,34 +191,67 @@ def add_note(session: Session, actor: Actor, case_id: int, body: str = "", *, ti
     if not body.strip() and not parts:
         raise ValidationError("The note is empty.")
     title = clean_line(title, "Title", max_len=300, required=False) or (
-        "SOAP note" if parts else "Note")
-    entry = _add(session, actor, case, "note", title=title, body=body,
-                 data={"soap": parts} if parts else {}, occurred_at=occurred_at)
+        "SOAP note" if parts else "Note"
+    )
+    entry = _add(
+        session,
+        actor,
+        case,
+        "note",
+        title=title,
+        body=body,
+        data={"soap": parts} if parts else {},
+        occurred_at=occurred_at,
+    )
     return entry_info(entry, _name(session, actor))
 
 
-def add_feedback(session: Session, actor: Actor, case_id: int, values: dict,
-                 *, occurred_at: datetime | None = None) -> EntryInfo:
+def add_feedback(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    values: dict,
+    *,
+    occurred_at: datetime | None = None,
+) -> EntryInfo:
     """Daily feedback: pain, soreness, tightness (0-10), sleep hours, stress (1-5),
     confidence (0-10), unusual fatigue, and free-text nutrition, form cues, breathing."""
     case = _case_for(session, actor, case_id, Action.ADD_FEEDBACK)
     unknown = set(values) - set(FEEDBACK_NUMBERS) - set(FEEDBACK_TEXTS) - {"unusual_fatigue"}
     if unknown:
         raise ValidationError(f"Unknown feedback fields: {', '.join(sorted(unknown))}.")
-    numbers = [MeasureValue(k, float(values[k])) for k in FEEDBACK_NUMBERS
-               if values.get(k) is not None and values.get(k) != ""]
-    texts = {k: clean_text(str(values[k]), k.replace("_", " ").title(), max_len=20_000)
-             for k in FEEDBACK_TEXTS if values.get(k)}
+    numbers = [
+        MeasureValue(k, float(values[k]))
+        for k in FEEDBACK_NUMBERS
+        if values.get(k) is not None and values.get(k) != ""
+    ]
+    texts = {
+        k: clean_text(str(values[k]), k.replace("_", " ").title(), max_len=20_000)
+        for k in FEEDBACK_TEXTS
+        if values.get(k)
+    }
     if not numbers and not texts and values.get("unusual_fatigue") is None:
         raise ValidationError("The feedback is empty.")
     when = _when(occurred_at)
     summary = ", ".join(f"{m.key.replace('_', ' ')} {m.value:g}" for m in numbers)
-    entry = _add(session, actor, case, "feedback", title="Daily feedback", body=summary,
-                 data={}, occurred_at=when)
-    stored = _store_measures(session, actor, case, entry, numbers, when, is_baseline=False,
-                             source="feedback")
-    entry.data = {"values": {m["key"]: m["value"] for m in stored}, **texts,
-                  "unusual_fatigue": bool(values.get("unusual_fatigue", False))}
+    entry = _add(
+        session,
+        actor,
+        case,
+        "feedback",
+        title="Daily feedback",
+        body=summary,
+        data={},
+        occurred_at=when,
+    )
+    stored = _store_measures(
+        session, actor, case, entry, numbers, when, is_baseline=False, source="feedback"
+    )
+    entry.data = {
+        "values": {m["key"]: m["value"] for m in stored},
+        **texts,
+        "unusual_fatigue": bool(values.get("unusual_fatigue", False)),
+    }
     session.flush()
     return entry_info(entry, _name(session, actor))
 
@@ -182,66 +282,132 @@ def _session_data(s: SessionInput) -> dict:
     if s.volume_m is not None and not 0 <= s.volume_m <= 100_000:
         raise ValidationError("Volume is in metres (0-100,000).")
     load = round(s.srpe * s.minutes, 1) if s.srpe is not None else None
-    return {"session_type": s.session_type, "minutes": s.minutes, "srpe": s.srpe,
-            "load_au": load, "surface": s.surface, "volume_m": s.volume_m,
-            "intensity_pct": s.intensity_pct, "full_training": s.full_training}
+    return {
+        "session_type": s.session_type,
+        "minutes": s.minutes,
+        "srpe": s.srpe,
+        "load_au": load,
+        "surface": s.surface,
+        "volume_m": s.volume_m,
+        "intensity_pct": s.intensity_pct,
+        "full_training": s.full_training,
+    }
 
 
-def add_session(session: Session, actor: Actor, case_id: int, data: SessionInput,
-                *, occurred_at: datetime | None = None) -> EntryInfo:
+def add_session(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    data: SessionInput,
+    *,
+    occurred_at: datetime | None = None,
+) -> EntryInfo:
     """A training session; load = sRPE x minutes (Foster 2001)."""
     case = _case_for(session, actor, case_id, Action.ADD_SESSION)
     payload = _session_data(data)
     label = SESSION_TYPES[data.session_type]
     title = f"{label} session, {data.minutes:g} min" + (
-        f", sRPE {data.srpe:g}" if data.srpe is not None else "")
-    entry = _add(session, actor, case, "session", title=title,
-                 body=clean_text(data.notes, "Notes", max_len=100_000), data=payload,
-                 occurred_at=occurred_at)
+        f", sRPE {data.srpe:g}" if data.srpe is not None else ""
+    )
+    entry = _add(
+        session,
+        actor,
+        case,
+        "session",
+        title=title,
+        body=clean_text(data.notes, "Notes", max_len=100_000),
+        data=payload,
+        occurred_at=occurred_at,
+    )
     return entry_info(entry, _name(session, actor))
 
 
-def record_measures(session: Session, actor: Actor, case_id: int, values: list[MeasureValue],
-                    *, measured_at: datetime | None = None, is_baseline: bool = False,
-                    source: str = "manual", note: str = "", title: str = "") -> EntryInfo:
+def record_measures(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    values: list[MeasureValue],
+    *,
+    measured_at: datetime | None = None,
+    is_baseline: bool = False,
+    source: str = "manual",
+    note: str = "",
+    title: str = "",
+) -> EntryInfo:
     """Measure results (per limb where the measure is per limb), or baseline values."""
-    case = _case_for(session, actor, case_id,
-                     Action.RECORD_BASELINE if is_baseline else Action.RECORD_MEASURE)
+    case = _case_for(
+        session, actor, case_id, Action.RECORD_BASELINE if is_baseline else Action.RECORD_MEASURE
+    )
     if not values:
         raise ValidationError("No values to record.")
     when = _when(measured_at)
     labels = ", ".join(sorted({catalogue().get(v.key).label for v in values}))
-    entry = _add(session, actor, case, "measure",
-                 title=title or (("Baseline: " if is_baseline else "") + labels),
-                 body=clean_text(note, "Note", max_len=100_000), occurred_at=when)
-    stored = _store_measures(session, actor, case, entry, values, when,
-                             is_baseline=is_baseline, source=source)
+    entry = _add(
+        session,
+        actor,
+        case,
+        "measure",
+        title=title or (("Baseline: " if is_baseline else "") + labels),
+        body=clean_text(note, "Note", max_len=100_000),
+        occurred_at=when,
+    )
+    stored = _store_measures(
+        session, actor, case, entry, values, when, is_baseline=is_baseline, source=source
+    )
     entry.data = {"values": stored, "is_baseline": is_baseline, "source": source}
     session.flush()
     return entry_info(entry, _name(session, actor))
 
 
-def record_check(session: Session, actor: Actor, case_id: int, check: str, passed: bool,
-                 note: str = "", *, label: str = "", occurred_at: datetime | None = None
-                 ) -> EntryInfo:
+def record_check(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    check: str,
+    passed: bool,
+    note: str = "",
+    *,
+    label: str = "",
+    occurred_at: datetime | None = None,
+) -> EntryInfo:
     """A clinician check (e.g. pain-free single-leg squat), met or not."""
     case = _case_for(session, actor, case_id, Action.RECORD_CHECK)
     check = clean_line(check, "Check", max_len=64)
     text = label or check.replace("_", " ")
-    entry = _add(session, actor, case, "check",
-                 title=f"{text[:1].upper()}{text[1:]}: {'met' if passed else 'not met'}",
-                 body=clean_text(note, "Note", max_len=100_000),
-                 data={"check": check, "passed": bool(passed)}, occurred_at=occurred_at)
+    entry = _add(
+        session,
+        actor,
+        case,
+        "check",
+        title=f"{text[:1].upper()}{text[1:]}: {'met' if passed else 'not met'}",
+        body=clean_text(note, "Note", max_len=100_000),
+        data={"check": check, "passed": bool(passed)},
+        occurred_at=occurred_at,
+    )
     return entry_info(entry, _name(session, actor))
 
 
-def raise_flag(session: Session, actor: Actor, case_id: int, text: str,
-               *, severity: str = "attention", occurred_at: datetime | None = None) -> EntryInfo:
+def raise_flag(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    text: str,
+    *,
+    severity: str = "attention",
+    occurred_at: datetime | None = None,
+) -> EntryInfo:
     case = _case_for(session, actor, case_id, Action.RAISE_FLAG)
     if severity not in ("info", "attention", "urgent"):
         raise ValidationError("Flag severity is info, attention or urgent.")
-    entry = _add(session, actor, case, "flag", title=clean_line(text, "Flag", max_len=300),
-                 data={"severity": severity}, occurred_at=occurred_at)
+    entry = _add(
+        session,
+        actor,
+        case,
+        "flag",
+        title=clean_line(text, "Flag", max_len=300),
+        data={"severity": severity},
+        occurred_at=occurred_at,
+    )
     return entry_info(entry, _name(session, actor))
 
 
@@ -250,49 +416,80 @@ def resolve_flag(session: Session, actor: Actor, flag_entry_id: int, reason: str
     if flag.kind != "flag" or flag.status != "active":
         raise ValidationError("Only an active flag can be resolved.")
     case = _case_for(session, actor, flag.case_id, Action.RAISE_FLAG)
-    entry = _add(session, actor, case, "flag_resolved", title=f"Resolved: {flag.title}",
-                 body=clean_text(reason, "Reason", max_len=5000), data={"flag_id": flag.id})
+    entry = _add(
+        session,
+        actor,
+        case,
+        "flag_resolved",
+        title=f"Resolved: {flag.title}",
+        body=clean_text(reason, "Reason", max_len=5000),
+        data={"flag_id": flag.id},
+    )
     return entry_info(entry, _name(session, actor))
 
 
 def sign_off(session: Session, actor: Actor, case_id: int, text: str) -> EntryInfo:
     """A signed statement on the timeline (e.g. a phase sign-off by the lead clinician)."""
     case = _case_for(session, actor, case_id, Action.SIGN_OFF)
-    entry = _add(session, actor, case, "sign_off", title="Sign-off",
-                 body=clean_text(text, "Sign-off", max_len=20_000),
-                 data={"phase_id": case.current_phase_id})
+    entry = _add(
+        session,
+        actor,
+        case,
+        "sign_off",
+        title="Sign-off",
+        body=clean_text(text, "Sign-off", max_len=20_000),
+        data={"phase_id": case.current_phase_id},
+    )
     return entry_info(entry, _name(session, actor))
 
 
 _NOT_AMENDABLE = {"decision", "phase_change", "flag_resolved"}
 
 
-def _editable(session: Session, actor: Actor, entry_id: int, expected_version: int
-              ) -> tuple[TimelineEntry, InjuryCase]:
+def _editable(
+    session: Session, actor: Actor, entry_id: int, expected_version: int
+) -> tuple[TimelineEntry, InjuryCase]:
     entry = get_or_404(session, TimelineEntry, entry_id, "Entry")
     case = session.get(InjuryCase, entry.case_id)
     own = entry.author_id == actor.user_id
-    require(session, actor, Action.AMEND_OWN if own else Action.AMEND_ANY, entity_type="entry",
-            entity_id=entry_id, athlete_id=case.athlete_id)
+    require(
+        session,
+        actor,
+        Action.AMEND_OWN if own else Action.AMEND_ANY,
+        entity_type="entry",
+        entity_id=entry_id,
+        athlete_id=case.athlete_id,
+    )
     check_version(entry, expected_version, "This entry")
     if entry.status != "active":
         raise ValidationError(f"This entry is already {entry.status}; work on its latest version.")
     if entry.kind in _NOT_AMENDABLE:
-        raise ValidationError("Signed decisions and phase changes are never amended or voided; "
-                              "record a new entry instead.")
+        raise ValidationError(
+            "Signed decisions and phase changes are never amended or voided; "
+            "record a new entry instead."
+        )
     return entry, case
 
 
 def _void_measures(session: Session, entry_id: int) -> None:
-    for m in session.scalars(select(Measure).where(Measure.entry_id == entry_id,
-                                                   Measure.status == "active")):
+    for m in session.scalars(
+        select(Measure).where(Measure.entry_id == entry_id, Measure.status == "active")
+    ):
         m.status = "voided"
 
 
-def amend_entry(session: Session, actor: Actor, entry_id: int, expected_version: int,
-                reason: str, *, title: str | None = None, body: str | None = None,
-                data: dict | None = None, values: list[MeasureValue] | None = None,
-                ) -> EntryInfo:
+def amend_entry(
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    expected_version: int,
+    reason: str,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    data: dict | None = None,
+    values: list[MeasureValue] | None = None,
+) -> EntryInfo:
     """Correct an entry: the original stays (marked amended); the correction supersedes it.
 
     For measure entries pass the corrected *values*; for feedback pass *data* with the
@@ -306,29 +503,68 @@ def amend_entry(session: Session, actor: Actor, entry_id: int, expected_version:
     session.flush()
     new_title = clean_line(title, "Title", max_len=300) if title is not None else entry.title
     new_body = clean_text(body, "Text") if body is not None else entry.body
-    new = _add(session, actor, case, entry.kind, title=new_title, body=new_body,
-               data=dict(entry.data), occurred_at=entry.occurred_at, supersedes=entry,
-               amend_reason=reason)
+    new = _add(
+        session,
+        actor,
+        case,
+        entry.kind,
+        title=new_title,
+        body=new_body,
+        data=dict(entry.data),
+        occurred_at=entry.occurred_at,
+        supersedes=entry,
+        amend_reason=reason,
+    )
     if entry.kind in ("measure", "feedback"):
         _void_measures(session, entry.id)
         if entry.kind == "measure":
-            corrected = values if values is not None else [
-                MeasureValue(v["key"], v["value"], v.get("limb")) for v in entry.data["values"]]
-            stored = _store_measures(session, actor, case, new, corrected, entry.occurred_at,
-                                     is_baseline=entry.data.get("is_baseline", False),
-                                     source=entry.data.get("source", "manual"))
+            corrected = (
+                values
+                if values is not None
+                else [
+                    MeasureValue(v["key"], v["value"], v.get("limb")) for v in entry.data["values"]
+                ]
+            )
+            stored = _store_measures(
+                session,
+                actor,
+                case,
+                new,
+                corrected,
+                entry.occurred_at,
+                is_baseline=entry.data.get("is_baseline", False),
+                source=entry.data.get("source", "manual"),
+            )
             new.data = {**entry.data, "values": stored}
         else:
-            fields = data if data is not None else {**entry.data.get("values", {}),
-                                                    **{k: entry.data[k] for k in FEEDBACK_TEXTS
-                                                       if k in entry.data}}
-            numbers = [MeasureValue(k, float(fields[k])) for k in FEEDBACK_NUMBERS
-                       if fields.get(k) is not None and fields.get(k) != ""]
-            stored = _store_measures(session, actor, case, new, numbers, entry.occurred_at,
-                                     is_baseline=False, source="feedback")
-            new.data = {"values": {m["key"]: m["value"] for m in stored},
-                        **{k: fields[k] for k in FEEDBACK_TEXTS if fields.get(k)},
-                        "unusual_fatigue": bool(fields.get("unusual_fatigue", False))}
+            fields = (
+                data
+                if data is not None
+                else {
+                    **entry.data.get("values", {}),
+                    **{k: entry.data[k] for k in FEEDBACK_TEXTS if k in entry.data},
+                }
+            )
+            numbers = [
+                MeasureValue(k, float(fields[k]))
+                for k in FEEDBACK_NUMBERS
+                if fields.get(k) is not None and fields.get(k) != ""
+            ]
+            stored = _store_measures(
+                session,
+                actor,
+                case,
+                new,
+                numbers,
+                entry.occurred_at,
+                is_baseline=False,
+                source="feedback",
+            )
+            new.data = {
+                "values": {m["key"]: m["value"] for m in stored},
+                **{k: fields[k] for k in FEEDBACK_TEXTS if fields.get(k)},
+                "unusual_fatigue": bool(fields.get("unusual_fatigue", False)),
+            }
             new.body = ", ".join(f"{m['key'].replace('_', ' ')} {m['value']:g}" for m in stored)
     elif entry.kind == "session" and data is not None:
         new.data = _session_data(SessionInput(**data))
@@ -338,8 +574,9 @@ def amend_entry(session: Session, actor: Actor, entry_id: int, expected_version:
     return entry_info(new, _name(session, actor))
 
 
-def void_entry(session: Session, actor: Actor, entry_id: int, expected_version: int,
-               reason: str) -> EntryInfo:
+def void_entry(
+    session: Session, actor: Actor, entry_id: int, expected_version: int, reason: str
+) -> EntryInfo:
     """Withdraw an entry with a reason; it stays visible, struck through, with who and why."""
     reason = clean_text(reason, "Reason", max_len=5000).strip()
     if not reason:
@@ -351,8 +588,15 @@ def void_entry(session: Session, actor: Actor, entry_id: int, expected_version: 
     entry.void_reason = reason
     _void_measures(session, entry.id)
     session.flush()
-    audit.record(session, actor, "entry.void", entity_type="entry", entity_id=entry.id,
-                 athlete_id=case.athlete_id, reason=reason[:500])
+    audit.record(
+        session,
+        actor,
+        "entry.void",
+        entity_type="entry",
+        entity_id=entry.id,
+        athlete_id=case.athlete_id,
+        reason=reason[:500],
+    )
     return entry_info(entry, _author_name(session, entry.author_id))
 
 
@@ -367,13 +611,26 @@ class TimelineFilter:
     include_history: bool = True  # amended and voided entries too
 
 
-def list_entries(session: Session, actor: Actor, case_id: int,
-                 filt: TimelineFilter | None = None, *, offset: int = 0,
-                 limit: int | None = None, newest_first: bool = False) -> Page:
+def list_entries(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    filt: TimelineFilter | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> Page:
     """A page of the case timeline in time order, with the total that matches."""
     case = session.get(InjuryCase, case_id)
-    require(session, actor, Action.VIEW_CLINICAL, entity_type="case", entity_id=case_id,
-            athlete_id=case.athlete_id if case else None)
+    require(
+        session,
+        actor,
+        Action.VIEW_CLINICAL,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id if case else None,
+    )
     if case is None:
         get_or_404(session, InjuryCase, case_id, "Case")
     f = filt or TimelineFilter()
@@ -392,14 +649,25 @@ def list_entries(session: Session, actor: Actor, case_id: int,
         conds.append(TimelineEntry.status == "active")
     if f.text.strip():
         needle = "%" + f.text.strip().lower().replace("%", "\\%").replace("_", "\\_") + "%"
-        conds.append(or_(func.lower(TimelineEntry.title).like(needle, escape="\\"),
-                         func.lower(TimelineEntry.body).like(needle, escape="\\")))
+        conds.append(
+            or_(
+                func.lower(TimelineEntry.title).like(needle, escape="\\"),
+                func.lower(TimelineEntry.body).like(needle, escape="\\"),
+            )
+        )
     total = session.scalar(select(func.count(TimelineEntry.id)).where(*conds)) or 0
-    order = (TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc()) if newest_first else (
-        TimelineEntry.occurred_at, TimelineEntry.id)
-    stmt = (select(TimelineEntry, User.display_name)
-            .join(User, TimelineEntry.author_id == User.id)
-            .where(*conds).order_by(*order).offset(offset))
+    order = (
+        (TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc())
+        if newest_first
+        else (TimelineEntry.occurred_at, TimelineEntry.id)
+    )
+    stmt = (
+        select(TimelineEntry, User.display_name)
+        .join(User, TimelineEntry.author_id == User.id)
+        .where(*conds)
+        .order_by(*order)
+        .offset(offset)
+    )
     if limit is not None:
         stmt = stmt.limit(limit)
     items = tuple(entry_info(e, name) for e, name in session.execute(stmt))
@@ -410,14 +678,21 @@ def entry_history(session: Session, actor: Actor, entry_id: int) -> list[EntryIn
     """The chain of versions of an entry, oldest first."""
     entry = get_or_404(session, TimelineEntry, entry_id, "Entry")
     case = session.get(InjuryCase, entry.case_id)
-    require(session, actor, Action.VIEW_CLINICAL, entity_type="entry", entity_id=entry_id,
-            athlete_id=case.athlete_id)
+    require(
+        session,
+        actor,
+        Action.VIEW_CLINICAL,
+        entity_type="entry",
+        entity_id=entry_id,
+        athlete_id=case.athlete_id,
+    )
     while entry.supersedes_id is not None:
         entry = session.get(TimelineEntry, entry.supersedes_id)
     chain = [entry]
     while True:
-        nxt = session.scalar(select(TimelineEntry).where(
-            TimelineEntry.supersedes_id == chain[-1].id))
+        nxt = session.scalar(
+            select(TimelineEntry).where(TimelineEntry.supersedes_id == chain[-1].id)
+        )
         if nxt is None:
             break
         chain.append(nxt)

@@ -36,9 +36,7 @@ def _info(user: User) -> UserInfo:
 
 def _check_password(password: str) -> None:
     if len(password) < passwords.MIN_LENGTH:
-        raise ValidationError(
-            f"The password must have at least {passwords.MIN_LENGTH} characters."
-        )
+        raise ValidationError(f"The password must have at least {passwords.MIN_LENGTH} characters.")
 
 
 def _validate_new(session: Session, username: str, role: str) -> str:
@@ -78,7 +76,9 @@ def user_count(session: Session) -> int:
     return session.scalar(select(func.count(User.id))) or 0
 
 
-def create_first_admin(session: Session, username: str, display_name: str, password: str) -> UserInfo:
+def create_first_admin(
+    session: Session, username: str, display_name: str, password: str
+) -> UserInfo:
     """The first admin of an empty database (``casemgr init``)."""
     if user_count(session):
         raise ValidationError("This database already has users; log in as an admin to add more.")
@@ -101,8 +101,9 @@ def create_user(
     require(session, actor, Action.MANAGE_USERS, entity_type="user")
     _check_password(password)
     user = insert_user(session, username, display_name, role, password)
-    audit.record(session, actor, "user.create", entity_type="user", entity_id=user.id,
-                 reason=f"role {role}")
+    audit.record(
+        session, actor, "user.create", entity_type="user", entity_id=user.id, reason=f"role {role}"
+    )
     return _info(user)
 
 
@@ -119,7 +120,10 @@ def _by_name(session: Session, username: str) -> User:
 
 
 def reset_password(
-    session: Session, actor: Actor, username: str, new_password: str,
+    session: Session,
+    actor: Actor,
+    username: str,
+    new_password: str,
     expected_version: int | None = None,
 ) -> UserInfo:
     """Set a new password; clears failed-login counters and any lockout."""
@@ -142,13 +146,22 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
         raise ValidationError("You cannot deactivate your own account.")
     user.active = active
     session.flush()
-    audit.record(session, actor, "user.activate" if active else "user.deactivate",
-                 entity_type="user", entity_id=user.id)
+    audit.record(
+        session,
+        actor,
+        "user.activate" if active else "user.deactivate",
+        entity_type="user",
+        entity_id=user.id,
+    )
     return _info(user)
 
 
 def authenticate(
-    session: Session, username: str, password: str, *, now: datetime | None = None,
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
     workstation: str | None = None,
 ) -> Actor:
     """Check a user name and password; returns the ``Actor`` to act as.
@@ -166,8 +179,15 @@ def authenticate(
         kwargs = {"workstation": workstation} if workstation else {}
         if kwargs:
             probe = Actor(probe.user_id, probe.username, probe.role, **kwargs)
-        audit.record(session, probe, "login", entity_type="user",
-                     entity_id=user.id if user else "", outcome="failed", reason=reason)
+        audit.record(
+            session,
+            probe,
+            "login",
+            entity_type="user",
+            entity_id=user.id if user else "",
+            outcome="failed",
+            reason=reason,
+        )
         session.commit()
         return AuthenticationError(message)
 
@@ -179,8 +199,12 @@ def authenticate(
     if user.locked_until is not None and user.locked_until > now:
         wait = math.ceil((user.locked_until - now).total_seconds())
         when = f"{wait} seconds" if wait < 120 else f"{wait // 60 + 1} minutes"
-        raise fail("locked", f"Too many failed attempts. Try again in {when}, or ask an admin "
-                   "to reset the password.", user.role)
+        raise fail(
+            "locked",
+            f"Too many failed attempts. Try again in {when}, or ask an admin "
+            "to reset the password.",
+            user.role,
+        )
     if not passwords.verify_password(user.password_hash, password or ""):
         user.failed_logins += 1
         delay = passwords.backoff_after(user.failed_logins)

@@ -68,6 +68,27 @@ def test_truncated_trail_is_detected(sqlite_clinic):
 
 
 def test_audit_rows_cannot_be_changed_through_sql_while_triggers_stand(sqlite_clinic):
-    with sqlite3.connect(sqlite_clinic) as conn, pytest.raises(sqlite3.DatabaseError,
-                                                               match="append-only"):
+    with (
+        sqlite3.connect(sqlite_clinic) as conn,
+        pytest.raises(sqlite3.DatabaseError, match="append-only"),
+    ):
         conn.execute("UPDATE audit_events SET reason = 'x' WHERE id = 1")
+
+
+def test_tampering_is_caught_on_every_backend(clinic, db_url):
+    """The same check through SQLAlchemy on SQLite and PostgreSQL."""
+    from sqlalchemy import text
+
+    from casemgr.services.timeline import add_note
+
+    with clinic.session() as s:
+        add_note(s, clinic.actors["physio"], clinic.case_id, "a note")
+    with clinic.database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER trg_audit_events_no_update"))
+        conn.execute(text("UPDATE audit_events SET username = 'someone' WHERE id = 2"))
+    clinic.database.dispose()
+    report = verify_database(db_url)
+    assert not report.ok and "BROKEN at event 2" in report.problem

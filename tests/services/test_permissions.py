@@ -31,30 +31,56 @@ CALLS = {
     Action.MANAGE_USERS: lambda s, c, a: users.list_users(s, a),
     Action.VIEW_CLINICAL: lambda s, c, a: timeline.list_entries(s, a, c.case_id),
     Action.EDIT_ATHLETE: lambda s, c, a: athletes.create_athlete(s, a, AthleteInput("New Person")),
-    Action.OPEN_CASE: lambda s, c, a: cases.open_case(s, a, c.athlete_id, CaseInput(
-        region="calf", side="left", muscle="soleus", injury_date=date.today() - timedelta(days=2),
-        grade="1", site="a")),
+    Action.OPEN_CASE: lambda s, c, a: cases.open_case(
+        s,
+        a,
+        c.athlete_id,
+        CaseInput(
+            region="calf",
+            side="left",
+            muscle="soleus",
+            injury_date=date.today() - timedelta(days=2),
+            grade="1",
+            site="a",
+        ),
+    ),
     Action.EDIT_DIAGNOSIS: lambda s, c, a: cases.update_diagnosis(
-        s, a, c.case_id, _case_version(s, c), CaseInput(
-            region="hamstring", side="right", muscle="semitendinosus",
-            injury_date=date.today() - timedelta(days=10), grade="2", site="b")),
+        s,
+        a,
+        c.case_id,
+        _case_version(s, c),
+        CaseInput(
+            region="hamstring",
+            side="right",
+            muscle="semitendinosus",
+            injury_date=date.today() - timedelta(days=10),
+            grade="2",
+            site="b",
+        ),
+    ),
     Action.ADD_NOTE: lambda s, c, a: timeline.add_note(s, a, c.case_id, "note"),
     Action.ADD_FEEDBACK: lambda s, c, a: timeline.add_feedback(s, a, c.case_id, {"pain": 1}),
     Action.ADD_SESSION: lambda s, c, a: timeline.add_session(
-        s, a, c.case_id, SessionInput("tempo", 30, srpe=4)),
+        s, a, c.case_id, SessionInput("tempo", 30, srpe=4)
+    ),
     Action.RECORD_MEASURE: lambda s, c, a: timeline.record_measures(
-        s, a, c.case_id, [MeasureValue("max_velocity", 8.1)]),
+        s, a, c.case_id, [MeasureValue("max_velocity", 8.1)]
+    ),
     Action.RECORD_BASELINE: lambda s, c, a: timeline.record_measures(
-        s, a, c.case_id, [MeasureValue("max_velocity", 9.5)], is_baseline=True),
+        s, a, c.case_id, [MeasureValue("max_velocity", 9.5)], is_baseline=True
+    ),
     Action.RECORD_CHECK: lambda s, c, a: timeline.record_check(
-        s, a, c.case_id, "pain_free_single_leg_squat", True),
+        s, a, c.case_id, "pain_free_single_leg_squat", True
+    ),
     Action.PLAN: lambda s, c, a: planning.add_target(s, a, c.case_id, date.today(), "target"),
     Action.MOVE_PHASE: lambda s, c, a: cases.move_phase(
-        s, a, c.case_id, _case_version(s, c), "advance", "criteria met"),
+        s, a, c.case_id, _case_version(s, c), "advance", "criteria met"
+    ),
     Action.RAISE_FLAG: lambda s, c, a: timeline.raise_flag(s, a, c.case_id, "soreness jump"),
     Action.SIGN_OFF: lambda s, c, a: timeline.sign_off(s, a, c.case_id, "phase 1 signed off"),
     Action.RECORD_DECISION: lambda s, c, a: decisions.record_decision(
-        s, a, c.case_id, "not_cleared"),
+        s, a, c.case_id, "not_cleared"
+    ),
     Action.AMEND_OWN: None,  # below: needs an entry written by the same person
     Action.AMEND_ANY: None,  # below: needs an entry written by someone else
     Action.EDIT_PROTOCOL: lambda s, c, a: _protocol_edit(s, a),
@@ -101,8 +127,10 @@ def test_role_action_matrix(clinic, role, action):
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_amending_own_and_others_entries(clinic, role):
     actor = clinic.actors[role]
-    for author, action in ((role, Action.AMEND_OWN), ("physio" if role != "physio" else "coach",
-                                                      Action.AMEND_ANY)):
+    for author, action in (
+        (role, Action.AMEND_OWN),
+        ("physio" if role != "physio" else "coach", Action.AMEND_ANY),
+    ):
         if Role(author) not in MATRIX[Action.ADD_NOTE]:
             continue  # admins write no notes, so there is nothing of theirs to amend
         entry = _note_by(clinic, author)
@@ -118,8 +146,13 @@ def test_amending_own_and_others_entries(clinic, role):
 def test_denied_action_writes_nothing_but_the_denial(clinic):
     with clinic.session() as s:
         before = timeline.list_entries(s, clinic.actors["coach"], clinic.case_id).total
-    with pytest.raises(PermissionDenied, match=r"Your role \(S&C coach\) does not allow you to record a return-to-play"), \
-            clinic.session() as s:
+    with (
+        pytest.raises(
+            PermissionDenied,
+            match=r"Your role \(S&C coach\) does not allow you to record a return-to-play",
+        ),
+        clinic.session() as s,
+    ):
         timeline.add_note(s, clinic.actors["coach"], clinic.case_id, "written first")
         decisions.record_decision(s, clinic.actors["coach"], clinic.case_id, "cleared")
     with clinic.session() as s:

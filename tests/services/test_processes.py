@@ -34,9 +34,15 @@ def test_two_processes_amending_one_entry(clinic, db_url):
     with clinic.session() as s:
         entry = timeline.add_note(s, clinic.actors["physio"], clinic.case_id, "original")
     go = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, db_url, str(entry.id),
-                               str(entry.version), str(go)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, db_url, str(entry.id), str(entry.version), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outcomes = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
     assert outcomes == ["conflict", "won"], [p.stderr for p in procs]
     with clinic.session() as s:

@@ -18,14 +18,27 @@ from casemgr.services.timeline import SessionInput, TimelineFilter
 def test_entries_from_every_discipline_share_one_timeline_in_time_order(clinic):
     now = utcnow()
     with clinic.session() as s:
-        timeline.add_note(s, clinic.actors["physio"], clinic.case_id, "Pain-free walking.",
-                          occurred_at=now - timedelta(hours=5))
-        timeline.add_session(s, clinic.actors["coach"], clinic.case_id,
-                             SessionInput("tempo", 30, srpe=4, surface="grass"),
-                             occurred_at=now - timedelta(hours=3))
-        timeline.add_feedback(s, clinic.actors["scientist"], clinic.case_id,
-                              {"pain": 1, "soreness": 2, "form_cues": "tall posture"},
-                              occurred_at=now - timedelta(hours=4))
+        timeline.add_note(
+            s,
+            clinic.actors["physio"],
+            clinic.case_id,
+            "Pain-free walking.",
+            occurred_at=now - timedelta(hours=5),
+        )
+        timeline.add_session(
+            s,
+            clinic.actors["coach"],
+            clinic.case_id,
+            SessionInput("tempo", 30, srpe=4, surface="grass"),
+            occurred_at=now - timedelta(hours=3),
+        )
+        timeline.add_feedback(
+            s,
+            clinic.actors["scientist"],
+            clinic.case_id,
+            {"pain": 1, "soreness": 2, "form_cues": "tall posture"},
+            occurred_at=now - timedelta(hours=4),
+        )
         page = timeline.list_entries(s, clinic.actors["doctor"], clinic.case_id)
     kinds = [e.kind for e in page.items]
     assert kinds == ["note", "feedback", "session", "phase_change"]  # the case opened just now
@@ -37,18 +50,31 @@ def test_entries_from_every_discipline_share_one_timeline_in_time_order(clinic):
 def test_amend_keeps_the_original_and_says_who_and_why(clinic):
     physio = clinic.actors["physio"]
     with clinic.session() as s:
-        entry = timeline.record_measures(s, physio, clinic.case_id, [
-            MeasureValue("nordic_force", 300, "left"), MeasureValue("nordic_force", 210, "right")])
+        entry = timeline.record_measures(
+            s,
+            physio,
+            clinic.case_id,
+            [MeasureValue("nordic_force", 300, "left"), MeasureValue("nordic_force", 210, "right")],
+        )
     with clinic.session() as s:
         amended = timeline.amend_entry(
-            s, physio, entry.id, entry.version, "right side typed wrong",
-            values=[MeasureValue("nordic_force", 300, "left"),
-                    MeasureValue("nordic_force", 240, "right")])
+            s,
+            physio,
+            entry.id,
+            entry.version,
+            "right side typed wrong",
+            values=[
+                MeasureValue("nordic_force", 300, "left"),
+                MeasureValue("nordic_force", 240, "right"),
+            ],
+        )
     with clinic.session() as s:
         history = timeline.entry_history(s, clinic.actors["coach"], amended.id)
-        active = s.scalars(select(Measure.value).where(
-            Measure.key == "nordic_force", Measure.limb == "right", Measure.status == "active"
-        )).all()
+        active = s.scalars(
+            select(Measure.value).where(
+                Measure.key == "nordic_force", Measure.limb == "right", Measure.status == "active"
+            )
+        ).all()
         all_rows = s.scalars(select(Measure.value).where(Measure.limb == "right")).all()
     assert [h.status for h in history] == ["amended", "active"]
     assert history[1].amend_reason == "right side typed wrong"
@@ -61,16 +87,22 @@ def test_void_hides_measures_but_keeps_the_entry(clinic):
     with clinic.session() as s:
         entry = timeline.add_feedback(s, clinic.actors["physio"], clinic.case_id, {"pain": 6})
     with clinic.session() as s:
-        voided = timeline.void_entry(s, clinic.actors["physio"], entry.id, entry.version,
-                                     "entered on the wrong athlete")
+        voided = timeline.void_entry(
+            s, clinic.actors["physio"], entry.id, entry.version, "entered on the wrong athlete"
+        )
     assert voided.status == "voided" and voided.void_reason == "entered on the wrong athlete"
     with clinic.session() as s:
-        page = timeline.list_entries(s, clinic.actors["physio"], clinic.case_id,
-                                     TimelineFilter(kinds=("feedback",)))
+        page = timeline.list_entries(
+            s, clinic.actors["physio"], clinic.case_id, TimelineFilter(kinds=("feedback",))
+        )
         assert page.items[0].status == "voided"
         assert s.scalar(select(Measure.status).where(Measure.entry_id == entry.id)) == "voided"
-        hidden = timeline.list_entries(s, clinic.actors["physio"], clinic.case_id,
-                                       TimelineFilter(kinds=("feedback",), include_history=False))
+        hidden = timeline.list_entries(
+            s,
+            clinic.actors["physio"],
+            clinic.case_id,
+            TimelineFilter(kinds=("feedback",), include_history=False),
+        )
         assert hidden.total == 0
 
 
@@ -90,8 +122,11 @@ def test_second_editor_gets_a_conflict_not_an_overwrite(clinic):
     with pytest.raises(ConflictError, match="changed by someone else"), clinic.session() as s:
         timeline.void_entry(s, doctor, entry.id, entry.version, "duplicate")
     with clinic.session() as s:
-        statuses = s.scalars(select(TimelineEntry.status).where(
-            TimelineEntry.kind == "note").order_by(TimelineEntry.id)).all()
+        statuses = s.scalars(
+            select(TimelineEntry.status)
+            .where(TimelineEntry.kind == "note")
+            .order_by(TimelineEntry.id)
+        ).all()
     assert statuses == ["amended", "active"]
 
 
@@ -99,11 +134,13 @@ def test_concurrent_case_edits_conflict(clinic):
     with clinic.session() as s:
         info = cases.get_case(s, clinic.actors["physio"], clinic.case_id)
     with clinic.session() as s:
-        cases.move_phase(s, clinic.actors["physio"], clinic.case_id, info.version, "advance",
-                         "criteria met")
+        cases.move_phase(
+            s, clinic.actors["physio"], clinic.case_id, info.version, "advance", "criteria met"
+        )
     with pytest.raises(ConflictError), clinic.session() as s:
-        cases.move_phase(s, clinic.actors["doctor"], clinic.case_id, info.version, "advance",
-                         "criteria met")
+        cases.move_phase(
+            s, clinic.actors["doctor"], clinic.case_id, info.version, "advance", "criteria met"
+        )
 
 
 def test_stale_write_between_read_and_flush_is_caught(clinic):
@@ -139,8 +176,15 @@ def test_entry_content_cannot_be_changed_in_place(clinic):
 
 def test_impossible_values_are_refused_and_nothing_is_written(clinic):
     with pytest.raises(ValueError, match="plausible"), clinic.session() as s:
-        timeline.record_measures(s, clinic.actors["physio"], clinic.case_id, [
-            MeasureValue("nordic_force", 300, "left"), MeasureValue("nordic_force", 9999, "right")])
+        timeline.record_measures(
+            s,
+            clinic.actors["physio"],
+            clinic.case_id,
+            [
+                MeasureValue("nordic_force", 300, "left"),
+                MeasureValue("nordic_force", 9999, "right"),
+            ],
+        )
     with clinic.session() as s:
         assert s.scalar(select(Measure.id)) is None
         assert timeline.list_entries(s, clinic.actors["physio"], clinic.case_id).total == 1
@@ -148,8 +192,12 @@ def test_impossible_values_are_refused_and_nothing_is_written(clinic):
 
 def test_units_are_converted_to_the_catalogue_unit(clinic):
     with clinic.session() as s:
-        entry = timeline.record_measures(s, clinic.actors["scientist"], clinic.case_id, [
-            MeasureValue("max_velocity", 36.0, unit="km/h")])
+        entry = timeline.record_measures(
+            s,
+            clinic.actors["scientist"],
+            clinic.case_id,
+            [MeasureValue("max_velocity", 36.0, unit="km/h")],
+        )
     assert entry.data["values"][0]["value"] == pytest.approx(10.0)
 
 
@@ -158,8 +206,9 @@ def test_markup_and_odd_names_are_stored_exactly(clinic):
     with clinic.session() as s:
         entry = timeline.add_note(s, clinic.actors["physio"], clinic.case_id, text)
     with clinic.session() as s:
-        found = timeline.list_entries(s, clinic.actors["coach"], clinic.case_id,
-                                      TimelineFilter(text="<b>bold"))
+        found = timeline.list_entries(
+            s, clinic.actors["coach"], clinic.case_id, TimelineFilter(text="<b>bold")
+        )
     assert found.items[0].body == text and found.items[0].id == entry.id
 
 
@@ -170,14 +219,17 @@ def test_phase_moves_need_a_reason_and_are_on_the_timeline(clinic):
         with pytest.raises(ValidationError, match="reason"):
             cases.move_phase(s, physio, clinic.case_id, info.version, "advance", "")
     with clinic.session() as s:
-        moved = cases.move_phase(s, physio, clinic.case_id, info.version, "advance",
-                                 "pain-free 48 h, checks met")
+        moved = cases.move_phase(
+            s, physio, clinic.case_id, info.version, "advance", "pain-free 48 h, checks met"
+        )
         assert moved.phase.ordinal == 2
-        back = cases.move_phase(s, physio, clinic.case_id, moved.version, "step_back",
-                                "pain 4/10 after strides")
+        back = cases.move_phase(
+            s, physio, clinic.case_id, moved.version, "step_back", "pain 4/10 after strides"
+        )
     assert back.phase.ordinal == 1
     with clinic.session() as s:
-        changes = timeline.list_entries(s, physio, clinic.case_id,
-                                        TimelineFilter(kinds=("phase_change",))).items
+        changes = timeline.list_entries(
+            s, physio, clinic.case_id, TimelineFilter(kinds=("phase_change",))
+        ).items
     assert [c.data["direction"] for c in changes] == ["open", "advance", "step_back"]
     assert changes[-1].body == "pain 4/10 after strides"

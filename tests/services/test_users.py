@@ -25,8 +25,9 @@ def test_login_returns_the_actor_and_is_audited(clinic):
 
 def test_new_passwords_are_argon2id_and_never_stored_plain(clinic):
     with clinic.session() as s:
-        users.create_user(s, clinic.actors["admin"], "newdoc", "New Doctor", "doctor",
-                          "a long secret")
+        users.create_user(
+            s, clinic.actors["admin"], "newdoc", "New Doctor", "doctor", "a long secret"
+        )
         stored = s.scalar(select(User.password_hash).where(User.username == "newdoc"))
     assert stored.startswith("$argon2id$")
     assert "a long secret" not in stored
@@ -41,8 +42,9 @@ def test_wrong_password_slows_then_locks_and_reset_unlocks(clinic):
     with pytest.raises(AuthenticationError, match="Try again in 15 minutes"), clinic.session() as s:
         users.authenticate(s, "coach", TEST_PASSWORD, now=now)
     with clinic.session() as s:
-        failures = s.scalars(select(AuditEvent).where(AuditEvent.action == "login",
-                                                      AuditEvent.outcome == "failed")).all()
+        failures = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "login", AuditEvent.outcome == "failed")
+        ).all()
     assert len(failures) == 7
     with clinic.session() as s:
         users.reset_password(s, clinic.actors["admin"], "coach", "brand new password")
@@ -82,7 +84,10 @@ def test_outdated_hash_parameters_are_upgraded_on_login(clinic):
 
 
 def test_only_admins_manage_users(clinic):
-    with pytest.raises(PermissionDenied, match="does not allow you to manage users"), clinic.session() as s:
+    with (
+        pytest.raises(PermissionDenied, match="does not allow you to manage users"),
+        clinic.session() as s,
+    ):
         users.list_users(s, clinic.actors["doctor"])
 
 

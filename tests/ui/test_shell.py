@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from casemgr.db.models import AppMeta
@@ -108,6 +109,15 @@ def test_wrong_password_shows_the_message_and_keeps_the_dialog_open(qtbot, clini
     assert dialog.password_edit.text() == "" and dialog.username_edit.text() == "doctor"
 
 
+def test_repeated_failures_make_the_account_wait(qtbot, clinic):
+    dialog = _login(qtbot, clinic.database, "coach", "")
+    for _ in range(4):
+        dialog.password_edit.setText("wrong")
+        dialog.login_button.click()
+    assert dialog.error_label.text().startswith("Too many failed attempts. Try again in ")
+    assert dialog.actor is None and dialog.isVisible()
+
+
 def test_quit_rejects_and_an_empty_user_name_cannot_log_in(qtbot, clinic):
     dialog = _login(qtbot, clinic.database, "", "")
     assert not dialog.login_button.isEnabled()
@@ -167,6 +177,9 @@ def test_user_text_is_shown_as_typed(qtbot, clinic, open_window):
     window = open_window()
     index = window.proxy.index(row_of(window, TRICKY), COL_ATHLETE)
     assert index.data() == TRICKY
+    tooltip = QTextDocument()
+    tooltip.setHtml(index.data(Qt.ItemDataRole.ToolTipRole))
+    assert tooltip.toPlainText().startswith(TRICKY)
     assert window.select_case(case_id)
     assert TRICKY in window.summary_panel.text()
 
