@@ -505,6 +505,8 @@ def _build_case(
     starts = _phase_start_days(region)
     phases = protocol.phases
     days_in = starts[phase_no - 1] + rng.randint(2, 4)
+    if extra == "step_back":
+        days_in = starts[3] + 6
     if extra == "declining":
         days_in = starts[6] + 30
     elif phase_no == 7:
@@ -614,9 +616,9 @@ def _build_case(
     )
 
     full_day = starts[5]  # recovery reaches baseline at the end of phase 5
-    step_back_day = starts[3] + 2 if extra == "step_back" else None
+    step_back_day = starts[3] + 1 if extra == "step_back" else None
     current_phase = 1
-    for day in range(1, days_in + 1):
+    for day in range(1, days_in):  # up to yesterday: nothing is dated in the future
         d = injury + timedelta(days=day)
         frac = min(1.0, day / full_day)
         recovery = 0.55 + 0.45 * frac**0.8
@@ -741,7 +743,7 @@ def _build_case(
                 mac * (0.8 + 0.2 * frac),
                 athlete,
             )
-            if current_phase >= 5 and extra != "declining":
+            if current_phase >= 5 and extra != "declining" and day + 3 < days_in:
                 b.sprint_test(
                     case,
                     _at(d + timedelta(days=3), 15),
@@ -761,7 +763,7 @@ def _build_case(
                 values.append(("h_test", "", max(0.0, 60 * (1 - frac) + rng.gauss(0, 3))))
             b.measure_entry(case, _at(d, 9, 30), "physio", values, title="Strength & flexibility")
         # clinician checks at the end of phase 1
-        if day == starts[1] - 1 or (phase_no == 1 and day == days_in):
+        if day == starts[1] - 1 or (phase_no == 1 and day == days_in - 1):
             for check in ("pain_free_single_leg_squat", "pain_free_bike_5min", "pain_free_walking"):
                 b.entry(
                     case,

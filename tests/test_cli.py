@@ -200,3 +200,20 @@ def test_console_script_runs_headless_commands_without_qt(demo_db):
     )
     assert result.returncode == 0, result.stderr
     assert "audit trail intact" in result.stdout
+
+
+def test_demo_has_nothing_dated_in_the_future(demo_db):
+    from sqlalchemy import func, select
+
+    from casemgr.db.base import utcnow
+    from casemgr.db.models import Measure, TimelineEntry
+    from casemgr.db.open import open_database
+
+    db = open_database(str(demo_db))
+    with db.session() as s:
+        latest = max(
+            s.scalar(select(func.max(TimelineEntry.occurred_at))),
+            s.scalar(select(func.max(Measure.measured_at))),
+        )
+    db.dispose()
+    assert latest.replace(tzinfo=None) <= utcnow().replace(tzinfo=None)

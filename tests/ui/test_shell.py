@@ -317,7 +317,8 @@ def test_run_app_logs_in_and_shows_the_main_window(qtbot, clinic, monkeypatch):
         return dialog.result()
 
     def app_exec(app):
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
+        # windows closed by earlier tests may linger until their deferred delete runs
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         seen["windows"] = [(w.isVisible(), w.actor.username) for w in windows]
         for window in windows:
             window.close()
