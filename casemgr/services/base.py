@@ -88,3 +88,25 @@ def check_version(obj, expected_version: int | None, what: str) -> None:
             f"{what} was changed by someone else while you were editing it. Nothing was "
             "overwritten: reload to see their change, then apply yours again."
         )
+
+
+def load_case(session: Session, actor: Actor, case_id: int, action: Action):
+    """The case *case_id*, once the actor's role is allowed *action* on it.
+
+    The permission is checked first, so a denied attempt is audited whether or not the
+    case exists.
+    """
+    from casemgr.db.models import InjuryCase
+
+    case = session.get(InjuryCase, case_id)
+    require(
+        session,
+        actor,
+        action,
+        entity_type="case",
+        entity_id=case_id,
+        athlete_id=case.athlete_id if case else None,
+    )
+    if case is None:
+        raise NotFoundError(f"Case {case_id} does not exist.")
+    return case

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from casemgr import audit
 from casemgr.db.base import utcnow
 from casemgr.db.models import Athlete, InjuryCase, Protocol, ProtocolPhase, TimelineEntry
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
-from casemgr.services.base import check_version, get_or_404, require
+from casemgr.services.base import check_version, get_or_404, load_case, require
 from casemgr.services.dto import CaseInfo, CaseRow, PhaseInfo
 from casemgr.services.protocols import latest_protocol
 from casemgr.text import clean_line, clean_text
@@ -181,15 +181,7 @@ def update_diagnosis(
     session: Session, actor: Actor, case_id: int, expected_version: int, data: CaseInput
 ) -> CaseInfo:
     """Change the diagnosis fields; the change is recorded on the timeline."""
-    case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(
-        session,
-        actor,
-        Action.EDIT_DIAGNOSIS,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id,
-    )
+    case = load_case(session, actor, case_id, Action.EDIT_DIAGNOSIS)
     check_version(case, expected_version, "This case")
     values = _validated(session, case.athlete, data)
     if values["region"] != case.region:
@@ -233,15 +225,7 @@ def move_phase(
     readiness_summary: str = "",
 ) -> CaseInfo:
     """Advance or step back one phase. A person decides; the reason is required."""
-    case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(
-        session,
-        actor,
-        Action.MOVE_PHASE,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id,
-    )
+    case = load_case(session, actor, case_id, Action.MOVE_PHASE)
     check_version(case, expected_version, "This case")
     reason = clean_text(reason, "Reason", max_len=5000).strip()
     if not reason:
@@ -301,15 +285,7 @@ def close_case(
     session: Session, actor: Actor, case_id: int, expected_version: int, reason: str
 ) -> CaseInfo:
     """Close a case (typically from surveillance); a person closes it with a reason."""
-    case = get_or_404(session, InjuryCase, case_id, "Case")
-    require(
-        session,
-        actor,
-        Action.MOVE_PHASE,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id,
-    )
+    case = load_case(session, actor, case_id, Action.MOVE_PHASE)
     check_version(case, expected_version, "This case")
     reason = clean_line(reason, "Reason", max_len=2000)
     case.status = "closed"
@@ -336,25 +312,7 @@ def close_case(
 
 
 def get_case(session: Session, actor: Actor, case_id: int) -> CaseInfo:
-    case = session.get(
-        InjuryCase,
-        case_id,
-        options=[
-            joinedload(InjuryCase.athlete),
-            joinedload(InjuryCase.protocol),
-            joinedload(InjuryCase.current_phase),
-        ],
-    )
-    require(
-        session,
-        actor,
-        Action.VIEW_CLINICAL,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     return case_info(session, case)
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from casemgr import audit
 from casemgr.db.base import utcnow
-from casemgr.db.models import InjuryCase, RtpDecision, TimelineEntry, User
+from casemgr.db.models import RtpDecision, TimelineEntry, User
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
-from casemgr.services.base import get_or_404, require
+from casemgr.services.base import load_case, require
 from casemgr.services.dto import DecisionInfo
 from casemgr.text import clean_text
 from casemgr.vocab import DECISION_LABELS
@@ -43,17 +43,7 @@ def record_decision(
     decided_at: datetime | None = None,
 ) -> DecisionInfo:
     """A doctor's decision, signed with a fingerprint of its content and the audit head."""
-    case = session.get(InjuryCase, case_id)
-    require(
-        session,
-        actor,
-        Action.RECORD_DECISION,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    case = load_case(session, actor, case_id, Action.RECORD_DECISION)
     if decision not in DECISION_LABELS:
         raise ValidationError(f"The decision is one of: {', '.join(DECISION_LABELS.values())}.")
     restrictions = clean_text(restrictions, "Restrictions", max_len=20_000).strip()

@@ -11,7 +11,7 @@ from casemgr import audit
 from casemgr.db.models import InjuryCase, PlannedSession, WeeklyTarget
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
-from casemgr.services.base import check_version, get_or_404, require
+from casemgr.services.base import check_version, get_or_404, load_case
 from casemgr.services.dto import PlannedSessionInfo, TargetInfo
 from casemgr.text import clean_line, clean_text
 from casemgr.vocab import SESSION_TYPES, SURFACES
@@ -25,17 +25,7 @@ def week_start(day: date) -> date:
 
 
 def _case(session: Session, actor: Actor, case_id: int, action: Action) -> InjuryCase:
-    case = session.get(InjuryCase, case_id)
-    require(
-        session,
-        actor,
-        action,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    case = load_case(session, actor, case_id, action)
     return case
 
 

@@ -16,7 +16,7 @@ from casemgr.clinical.signals import Signal, step_back_signals
 from casemgr.db.base import utcnow
 from casemgr.db.models import InjuryCase, Measure, RtpDecision, TimelineEntry
 from casemgr.permissions import Action, Actor
-from casemgr.services.base import get_or_404, require
+from casemgr.services.base import load_case
 
 
 @dataclass(frozen=True)
@@ -110,17 +110,7 @@ def evaluate_case(
     session: Session, actor: Actor, case_id: int, as_of: datetime | None = None
 ) -> CaseReadiness:
     """The exit criteria of the current phase and the step-back/pause suggestions."""
-    case = session.get(InjuryCase, case_id)
-    require(
-        session,
-        actor,
-        Action.VIEW_CLINICAL,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     catalogue = load_catalogue()
     protocol = protocol_from_dict(
         case.protocol.definition, origin=case.protocol.key, catalogue=catalogue

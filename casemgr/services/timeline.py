@@ -20,7 +20,7 @@ from casemgr.db.base import utcnow
 from casemgr.db.models import InjuryCase, Measure, TimelineEntry, User
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor, allowed
-from casemgr.services.base import check_version, get_or_404, require
+from casemgr.services.base import check_version, get_or_404, load_case, require
 from casemgr.services.dto import EntryInfo, MeasureValue, Page
 from casemgr.text import clean_line, clean_text
 from casemgr.vocab import SESSION_TYPES, SURFACES
@@ -62,17 +62,7 @@ def entry_info(entry: TimelineEntry, author_name: str) -> EntryInfo:
 
 
 def _case_for(session: Session, actor: Actor, case_id: int, action: Action) -> InjuryCase:
-    case = session.get(InjuryCase, case_id)
-    require(
-        session,
-        actor,
-        action,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    case = load_case(session, actor, case_id, action)
     if case.status == "closed":
         raise ValidationError("This case is closed; reopen it before adding entries.")
     return case
@@ -622,17 +612,7 @@ def list_entries(
     newest_first: bool = False,
 ) -> Page:
     """A page of the case timeline in time order, with the total that matches."""
-    case = session.get(InjuryCase, case_id)
-    require(
-        session,
-        actor,
-        Action.VIEW_CLINICAL,
-        entity_type="case",
-        entity_id=case_id,
-        athlete_id=case.athlete_id if case else None,
-    )
-    if case is None:
-        get_or_404(session, InjuryCase, case_id, "Case")
+    load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     f = filt or TimelineFilter()
     conds = [TimelineEntry.case_id == case_id]
     if f.kinds:
