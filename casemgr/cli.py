@@ -75,11 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--correction",
         default="none",
-        choices=["none", "time_shift", "time_correction", "flying_distance"],
+        choices=["none", "time_shift", "tc", "fd", "fd_fixed"],
+        help=(
+            "start correction: none; time_shift (fixed shift added to every time); "
+            "tc (estimated time correction); fd (estimated flying distance); "
+            "fd_fixed (flying distance fixed at --flying-distance)"
+        ),
     )
-    sp.add_argument("--time-shift", type=float, default=0.3)
-    sp.add_argument("--flying-distance", type=float, default=None)
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--time-shift", type=float, default=0.3, help="s added to every time (time_shift)"
+    )
+    sp.add_argument(
+        "--flying-distance", type=float, default=0.5, help="fixed flying distance in m (fd_fixed)"
+    )
+    sp.add_argument("--json", action="store_true", help="print the profile as JSON")
     return p
 
 
@@ -241,10 +250,13 @@ def cmd_sprint_profile(args) -> int:
         ("FV slope", f"{profile.fv_slope:.3f}"),
         ("fit RMSE", f"{profile.rmse * 1000:.1f} ms"),
     ]
-    if profile.correction == "time_correction":
-        rows.append(("time correction", f"{profile.time_correction:.3f} s"))
-    if profile.correction == "flying_distance":
-        rows.append(("flying distance", f"{profile.flying_distance:.3f} m"))
+    if profile.time_shift is not None:
+        rows.append(("time shift", f"{profile.time_shift:+.3f} s"))
+    if profile.tc is not None:
+        rows.append(("time correction (TC)", f"{profile.tc:+.3f} s (estimated)"))
+    if profile.fd is not None:
+        how = "fixed" if profile.correction == "fd_fixed" else "estimated"
+        rows.append(("flying distance (FD)", f"{profile.fd:.3f} m ({how})"))
     for label, value in rows:
         print(f"{label:<24} {value}")
     return EXIT_OK

@@ -16,9 +16,12 @@ Sports Med 53:921-922; Impellizzeri et al. 2020, Int J Sports Physiol Perform 15
 Present these numbers as trends; a spike (EWMA ACWR above a threshold, default 1.5) is a
 *flag to look at*, not a risk zone.
 
-Conventions of this module: a daily series is contiguous (one value per calendar day, oldest
-first, rest days = 0). Per-day functions return a list aligned with their input, with ``None``
-where the value is undefined.
+Conventions of this module: a daily series (``daily_loads``) is a plain sequence of numbers,
+contiguous (one value per calendar day, oldest first, rest days = 0, loads finite and >= 0).
+The per-day functions (:func:`acwr_ewma`, :func:`acwr_rolling`, :func:`monotony`,
+:func:`strain`) also accept (date, load) pairs, which are first turned into such a series by
+:func:`daily_load_series` (loads summed per day, missing days = rest days). They return a list
+aligned with the daily series, with ``None`` where the value is undefined.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from datetime import date, datetime, timedelta
 __all__ = [
     "DailyLoadSummary",
     "acwr_ewma",
+    "acwr_rolling",
     "acwr_rolling_coupled",
     "acwr_rolling_uncoupled",
     "daily_load_series",
@@ -97,6 +101,25 @@ def daily_load_series(
     return [(day, totals.get(day, 0.0)) for day in days]
 
 
+def _daily_values(daily_loads: Iterable[float] | Iterable[tuple[date, float]]) -> list[float]:
+    """A plain list of daily loads from numbers or (date, load) pairs (see module docstring)."""
+    items = list(daily_loads)
+    if items and isinstance(items[0], tuple | list):
+        return [load for _, load in daily_load_series(items)]  # type: ignore[arg-type]
+    out: list[float] = []
+    for i, item in enumerate(items):
+        try:
+            value = float(item)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"daily load {i} must be a number (or a (date, load) pair), got {item!r}"
+            ) from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"daily load {i} must be a number >= 0, got {item!r}")
+        out.append(value)
+    return out
+
+
 def ewma(series: Sequence[float], n: int) -> list[float]:
     """Exponentially weighted moving average, lambda = 2/(N+1), seeded with series[0].
 
@@ -111,12 +134,20 @@ def ewma(series: Sequence[float], n: int) -> list[float]:
     return out
 
 
-def acwr_ewma(daily: Sequence[float], acute: int = 7, chronic: int = 28) -> list[float | None]:
-    """EWMA acute:chronic workload ratio per day (Williams 2017); None when chronic EWMA is 0.
+def acwr_ewma(
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]], acute: int = 7, chronic: int = 28
+) -> list[float | None]:
+    """EWMA acute:chronic workload ratio per day (Williams et al. 2017, Br J Sports Med
+    51:209-210).
 
-    Both EWMAs start at the first day's load, so the first days are close to 1 by
-    construction; read early values with care.
+    EWMA_t = lambda L_t + (1 - lambda) EWMA_{t-1}, lambda = 2/(N + 1), N = ``acute`` (7) and
+    ``chronic`` (28) days, both seeded with the first day's load; ACWR = acute / chronic.
+    ``daily_loads``: one load per calendar day (rest days 0), or (date, load) pairs. Returns a
+    list aligned with the daily series, ``None`` where the chronic EWMA is 0. Both EWMAs start
+    at the first day's load, so the first days are close to 1 by construction; read early
+    values with care. Session loads are sRPE x minutes (Foster et al. 2001).
     """
+    daily = _daily_values(daily_loads)
     acute_ewma = ewma(daily, acute)
     chronic_ewma = ewma(daily, chronic)
     return [a / c if c != 0 else None for a, c in zip(acute_ewma, chronic_ewma, strict=True)]
@@ -141,35 +172,52 @@ def _rolling_acwr(
     return out
 
 
-def acwr_rolling_coupled(
-    daily: Sequence[float], acute: int = 7, chronic: int = 28
+def acwr_rolling(
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]],
+    acute: int = 7,
+    chronic: int = 28,
+    coupled: bool = True,
 ) -> list[float | None]:
-    """Rolling ACWR, coupled: mean of the last 7 days / mean of the last 28 days (the 28
-    include the 7) (Gabbett 2016). None until 28 days of data, or when the chronic mean is 0.
+    """Rolling-average acute:chronic workload ratio per day (Gabbett 2016, Br J Sports Med
+    50:273-280).
+
+    Coupled (default): mean of the last ``acute`` (7) days / mean of the last ``chronic`` (28)
+    days, the 28 including the 7. Uncoupled (``coupled=False``): the chronic mean is over days
+    8-28 back, excluding the acute week (Windt & Gabbett 2019, Br J Sports Med 53:988-990).
+    ``daily_loads``: one load per calendar day (rest days 0), or (date, load) pairs. Returns a
+    list aligned with the daily series: ``None`` until ``chronic`` days of data, and where the
+    chronic mean is 0.
     """
-    return _rolling_acwr(daily, acute, chronic, coupled=True)
+    return _rolling_acwr(_daily_values(daily_loads), acute, chronic, coupled=coupled)
+
+
+def acwr_rolling_coupled(
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]], acute: int = 7, chronic: int = 28
+) -> list[float | None]:
+    """``acwr_rolling(daily_loads, acute, chronic, coupled=True)`` (Gabbett 2016)."""
+    return acwr_rolling(daily_loads, acute, chronic, coupled=True)
 
 
 def acwr_rolling_uncoupled(
-    daily: Sequence[float], acute: int = 7, chronic: int = 28
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]], acute: int = 7, chronic: int = 28
 ) -> list[float | None]:
-    """Rolling ACWR, uncoupled: mean of the last 7 days / mean of days 8-28 back (Windt &
-    Gabbett 2019). None until 28 days of data, or when the chronic mean is 0.
-    """
-    return _rolling_acwr(daily, acute, chronic, coupled=False)
+    """``acwr_rolling(daily_loads, acute, chronic, coupled=False)`` (Windt & Gabbett 2019)."""
+    return acwr_rolling(daily_loads, acute, chronic, coupled=False)
 
 
-def monotony(daily: Sequence[float], window: int = 7) -> list[float | None]:
+def monotony(
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]], window: int = 7
+) -> list[float | None]:
     """Training monotony per day: mean / SD of the daily loads of the last ``window`` days.
 
-    Foster 1998. The SD is the *population* SD (divide by n, ``statistics.pstdev``), the
+    Foster 1998 (session-RPE load: Foster et al. 2001). The SD is the *population* SD (divide by n, ``statistics.pstdev``), the
     week's loads being the whole population described; software that uses the sample SD
     (Excel STDEV) reports values lower by sqrt(6/7) ~ 0.926. None until ``window`` days of
     data, and when the SD is 0 (e.g. seven identical days, or a week of rest).
     """
     if window < 2:
         raise ValueError(f"monotony window must be >= 2 days, got {window}")
-    loads = [float(x) for x in daily]
+    loads = _daily_values(daily_loads)
     out: list[float | None] = []
     for i in range(len(loads)):
         if i + 1 < window:
@@ -181,12 +229,14 @@ def monotony(daily: Sequence[float], window: int = 7) -> list[float | None]:
     return out
 
 
-def strain(daily: Sequence[float], window: int = 7) -> list[float | None]:
+def strain(
+    daily_loads: Sequence[float] | Iterable[tuple[date, float]], window: int = 7
+) -> list[float | None]:
     """Training strain per day: sum of the last ``window`` days' load x monotony (Foster 1998).
 
     None wherever monotony is None.
     """
-    loads = [float(x) for x in daily]
+    loads = _daily_values(daily_loads)
     out: list[float | None] = []
     for i, mono in enumerate(monotony(loads, window)):
         out.append(None if mono is None else sum(loads[i + 1 - window : i + 1]) * mono)
@@ -239,8 +289,8 @@ def load_summary(
 
     acute_ewma = ewma(loads, acute)
     chronic_ewma = ewma(loads, chronic)
-    coupled = acwr_rolling_coupled(loads, acute, chronic)
-    uncoupled = acwr_rolling_uncoupled(loads, acute, chronic)
+    coupled = acwr_rolling(loads, acute, chronic, coupled=True)
+    uncoupled = acwr_rolling(loads, acute, chronic, coupled=False)
     mono = monotony(loads, monotony_window)
     strn = strain(loads, monotony_window)
 

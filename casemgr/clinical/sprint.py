@@ -13,7 +13,13 @@ Cond 2022; preprint SportRxiv doi:10.31236/osf.io/4jw62):
 The force-velocity profile with air resistance uses the analytic V0 of Samozino et al. 2022
 (Scand J Med Sci Sports 32:559-575, doi:10.1111/sms.14097) and the air-resistance model of
 Arsac & Locatelli 2002 (J Appl Physiol 92:1781-1788) and van Ingen Schenau et al. 1991, as
-implemented in ``shorts`` (``get_air_resistance``, ``create_FVP``).
+implemented in ``shorts`` (``get_air_resistance``, ``create_FVP``; Jovanovic M. shorts:
+Short Sprints, R package, CRAN).
+
+Start corrections (``correction=``, :data:`CORRECTIONS`): ``"none"``; ``"time_shift"`` (a
+fixed shift added to every observed time, default +0.3 s); ``"tc"`` (estimated time
+correction, t = t(d) + TC); ``"fd"`` (estimated flying distance, t = t(d + FD) - t(FD));
+``"fd_fixed"`` (the same with FD fixed, default 0.5 m).
 
 Pure functions, no I/O. Bad split input raises ``ClinicalDataError`` (a ``ValueError``) with a
 message for the clinician; bad model arguments to ``predict_*`` raise plain ``ValueError``.
@@ -37,6 +43,7 @@ from casemgr.clinical.errors import ClinicalDataError
 
 __all__ = [
     "CORRECTIONS",
+    "CORRECTION_ALIASES",
     "Correction",
     "SprintFitError",
     "SprintProfile",
@@ -49,8 +56,18 @@ __all__ = [
     "predict_velocity",
 ]
 
-Correction = Literal["none", "time_shift", "time_correction", "flying_distance"]
-CORRECTIONS: tuple[str, ...] = ("none", "time_shift", "time_correction", "flying_distance")
+Correction = Literal["none", "time_shift", "tc", "fd", "fd_fixed"]
+
+#: Start corrections of the public contract (canonical names).
+CORRECTIONS: tuple[str, ...] = ("none", "time_shift", "tc", "fd", "fd_fixed")
+
+#: Older long names still accepted by :func:`fit_sprint_profile` and mapped to the canonical
+#: ones (the profile always reports the canonical name). ``"flying_distance"`` means the
+#: *estimated* flying distance (``"fd"``); use ``"fd_fixed"`` for a fixed one.
+CORRECTION_ALIASES: dict[str, str] = {"time_correction": "tc", "flying_distance": "fd"}
+
+#: Default fixed flying distance (m) for ``correction="fd_fixed"``.
+DEFAULT_FLYING_DISTANCE = 0.5
 
 #: Drag coefficient of a sprinter (Arsac & Locatelli 2002; ``shorts``).
 DRAG_COEFFICIENT = 0.9
@@ -235,33 +252,46 @@ def parse_splits(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 @dataclass(frozen=True)
 class SprintProfile:
-    """Fitted sprint acceleration and force-velocity profile.
+    """Fitted sprint acceleration and force-velocity profile (frozen).
 
-    ``time_correction`` is the estimated TC (t = t(d) + TC; note ``shorts`` uses the opposite
-    sign, t = t(d) - TC); ``flying_distance`` is the FD used (estimated, or fixed when
-    ``flying_distance_fixed``); ``time_shift`` is the fixed shift added to observed times.
-    Each is ``None`` when its correction is not in use. ``predicted_times`` and ``residuals``
-    (observed - predicted) are on the scale of the observed times.
+    Contract attributes (public names relied on by scripts and checks):
+
+    - ``mss`` (m/s), ``mac`` (m/s^2), ``tau`` = MSS/MAC (s) (Samozino 2016).
+    - ``pmax_rel_no_air`` = MSS x MAC / 4 (W/kg): relative maximal power without air
+      resistance (``shorts`` ``PMAX``).
+    - ``f0`` (N), ``f0_rel`` (N/kg), ``v0`` (m/s), ``pmax`` (W), ``pmax_rel`` (W/kg),
+      ``fv_slope`` (N/kg per m/s): the profile with air resistance (Samozino 2022).
+    - ``rmse`` (s) and ``fitted_times`` (s): model times on the scale of the observed times
+      (for ``"time_shift"`` the shift is taken off again).
+    - ``tc``: the time correction TC (s) of ``correction="tc"`` (t = t(d) + TC; note that
+      ``shorts`` writes t = t(d) - TC, so its TC has the opposite sign); ``None`` otherwise.
+    - ``fd``: the flying distance FD (m) used by ``"fd"`` (estimated) or ``"fd_fixed"``
+      (given); ``None`` otherwise.
+
+    ``None`` (JSON ``null``) thus means "this correction was not part of the model", which is
+    distinct from an estimated value of 0. Further attributes: ``time_shift`` (the fixed shift
+    of ``"time_shift"``, else ``None``), ``correction`` (canonical name), ``residuals``
+    (observed - fitted), the input ``distances``/``times``, ``n_splits``, ``mass_kg``,
+    ``height_m`` and ``k_rel`` (air-resistance coefficient per kg, 1/m).
     """
 
     mss: float
     mac: float
     tau: float
-    pmax_no_air: float
+    pmax_rel_no_air: float
     f0: float
     f0_rel: float
     v0: float
     pmax: float
     pmax_rel: float
     fv_slope: float
-    time_correction: float | None
-    flying_distance: float | None
-    flying_distance_fixed: bool
+    rmse: float
+    fitted_times: tuple[float, ...]
+    tc: float | None
+    fd: float | None
     time_shift: float | None
     correction: str
-    rmse: float
     residuals: tuple[float, ...]
-    predicted_times: tuple[float, ...]
     distances: tuple[float, ...]
     times: tuple[float, ...]
     n_splits: int
@@ -270,7 +300,10 @@ class SprintProfile:
     k_rel: float
 
     def as_dict(self) -> dict[str, object]:
-        """Plain JSON-ready dict (floats, ints, bools, strings, lists, None)."""
+        """Plain JSON-ready dict keyed by the attribute names (contract names included).
+
+        Floats, ints, strings, ``None`` and lists (tuples become lists of floats).
+        """
         out: dict[str, object] = {}
         for key, value in asdict(self).items():
             if isinstance(value, tuple):
@@ -295,42 +328,49 @@ def _model_times(
 def fit_sprint_profile(
     distances: Sequence[float],
     times: Sequence[float],
-    *,
     mass_kg: float,
     height_m: float,
-    correction: Correction = "none",
+    *,
+    correction: Correction | str = "none",
     time_shift: float = 0.3,
-    flying_distance: float | None = None,
+    flying_distance: float = DEFAULT_FLYING_DISTANCE,
     temperature_c: float = 25.0,
     pressure_torr: float = 760.0,
 ) -> SprintProfile:
     """Fit MSS and MAC to split times by non-linear least squares of time on distance.
 
-    Corrections (``shorts`` timing-gate models; DOMAIN.md section 5):
+    Model: mono-exponential velocity, t(d) via the Lambert W function (Samozino et al. 2016);
+    fitting and start corrections as the timing-gate models of Jovanovic's R package
+    ``shorts`` (Jovanovic & Vescovi 2022). ``mass_kg`` and ``height_m`` may be given
+    positionally or by keyword. Corrections (DOMAIN.md section 5):
 
     - ``"none"``: t = t(d).
     - ``"time_shift"``: ``time_shift`` (s, default 0.3) is added to every observed time before
       fitting t = t(d) (e.g. +0.3 s when the first gate starts the clock; Haugen et al. 2012,
       J Strength Cond Res 26:473-479).
-    - ``"time_correction"``: t = t(d) + TC with TC estimated.
-    - ``"flying_distance"``: t = t(d + FD) - t(FD), FD estimated when ``flying_distance`` is
-      None, else fixed at that value (m).
+    - ``"tc"``: estimated time correction, t = t(d) + TC.
+    - ``"fd"``: estimated flying distance, t = t(d + FD) - t(FD).
+    - ``"fd_fixed"``: the same model with FD fixed at ``flying_distance`` (m, default 0.5).
+
+    The old names ``"time_correction"`` and ``"flying_distance"`` are accepted as aliases of
+    ``"tc"`` and ``"fd"`` (:data:`CORRECTION_ALIASES`). ``time_shift`` and ``flying_distance``
+    are ignored by the corrections that do not use them.
 
     Fitted with ``scipy.optimize.least_squares`` from MSS = 7, MAC = 7 (extra parameter from
     0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
-    resistance: F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau);
-    Pmax = F0 V0 / 4; FV slope = -(F0/m)/V0 (Samozino 2022); PMAX without air = MSS MAC / 4.
+    resistance (Samozino et al. 2022; air resistance of Arsac & Locatelli 2002):
+    F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau); Pmax = F0 V0 / 4;
+    FV slope = -(F0/m)/V0; relative power without air ``pmax_rel_no_air`` = MSS MAC / 4.
 
     Raises ``ClinicalDataError`` (a ``ValueError``) for bad input and ``SprintFitError`` when
     the fit fails or is implausible (MSS or MAC <= 0 or above human limits, tau outside
     (0, 5) s, a parameter on the optimizer's bound).
     """
-    if correction not in CORRECTIONS:
+    canonical = CORRECTION_ALIASES.get(correction, correction)
+    if canonical not in CORRECTIONS:
         raise ClinicalDataError(
             f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}"
         )
-    if flying_distance is not None and correction != "flying_distance":
-        raise ClinicalDataError("flying_distance is only used with correction='flying_distance'")
     d_list = [float(x) for x in distances]
     t_list = [float(x) for x in times]
     k = air_resistance_k(mass_kg, height_m, temperature_c, pressure_torr)
@@ -338,22 +378,25 @@ def fit_sprint_profile(
 
     names = ["mss", "mac"]
     fixed_fd = 0.0
-    if correction == "time_correction":
+    if canonical == "tc":
         names.append("tc")
-    elif correction == "flying_distance":
-        if flying_distance is None:
-            names.append("fd")
-        else:
-            if not (math.isfinite(flying_distance) and flying_distance >= 0):
-                raise ClinicalDataError(f"flying_distance must be >= 0 m, got {flying_distance!r}")
-            fixed_fd = float(flying_distance)
-    elif correction == "time_shift" and not math.isfinite(time_shift):
+    elif canonical == "fd":
+        names.append("fd")
+    elif canonical == "fd_fixed":
+        if not (
+            isinstance(flying_distance, int | float)
+            and math.isfinite(flying_distance)
+            and flying_distance >= 0
+        ):
+            raise ClinicalDataError(f"flying_distance must be >= 0 m, got {flying_distance!r}")
+        fixed_fd = float(flying_distance)
+    elif canonical == "time_shift" and not math.isfinite(time_shift):
         raise ClinicalDataError(f"time_shift must be a finite number, got {time_shift!r}")
     _validate_splits(d_list, t_list, min_splits=max(3, len(names) + 1))
 
     d = np.asarray(d_list)
     t_obs = np.asarray(t_list)
-    shift = float(time_shift) if correction == "time_shift" else 0.0
+    shift = float(time_shift) if canonical == "time_shift" else 0.0
     target = t_obs + shift
     if np.any(target <= 0):
         raise ClinicalDataError(f"time_shift {shift:g} s makes a split time zero or negative")
@@ -424,29 +467,28 @@ def fit_sprint_profile(
     f0 = mac * mass_kg
     pmax = f0 * v0 / 4.0
 
-    predicted = _model_times(d, mss, mac, tc, fd) - shift
-    residuals = t_obs - predicted
+    fitted = _model_times(d, mss, mac, tc, fd) - shift
+    residuals = t_obs - fitted
     rmse = float(np.sqrt(np.mean(residuals**2)))
 
     return SprintProfile(
         mss=mss,
         mac=mac,
         tau=tau,
-        pmax_no_air=mss * mac / 4.0,
+        pmax_rel_no_air=mss * mac / 4.0,
         f0=f0,
         f0_rel=f0 / mass_kg,
         v0=v0,
         pmax=pmax,
         pmax_rel=pmax / mass_kg,
         fv_slope=-(f0 / mass_kg) / v0,
-        time_correction=tc if correction == "time_correction" else None,
-        flying_distance=fd if correction == "flying_distance" else None,
-        flying_distance_fixed=correction == "flying_distance" and flying_distance is not None,
-        time_shift=shift if correction == "time_shift" else None,
-        correction=correction,
         rmse=rmse,
+        fitted_times=tuple(float(x) for x in fitted),
+        tc=tc if canonical == "tc" else None,
+        fd=fd if canonical in ("fd", "fd_fixed") else None,
+        time_shift=shift if canonical == "time_shift" else None,
+        correction=canonical,
         residuals=tuple(float(r) for r in residuals),
-        predicted_times=tuple(float(p) for p in predicted),
         distances=tuple(d_list),
         times=tuple(t_list),
         n_splits=len(d_list),

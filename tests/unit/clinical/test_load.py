@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import statistics
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from casemgr.clinical.load import (
     DailyLoadSummary,
     acwr_ewma,
+    acwr_rolling,
     acwr_rolling_coupled,
     acwr_rolling_uncoupled,
     daily_load_series,
@@ -128,6 +132,130 @@ def test_rolling_acwr_zero_chronic_and_bad_windows() -> None:
     assert acwr_rolling_uncoupled([0.0] * 21 + [50.0] * 7)[-1] is None  # days 8-28 all rest
     with pytest.raises(ValueError):
         acwr_rolling_coupled([1.0] * 30, acute=28, chronic=7)
+
+
+def test_acwr_rolling_contract_and_wrappers() -> None:
+    loads = [*_four_weeks(), 0.0]
+    assert acwr_rolling(loads) == acwr_rolling_coupled(loads)
+    assert acwr_rolling(loads, coupled=True)[27] == pytest.approx(1.6)
+    assert acwr_rolling(loads, 7, 28, coupled=False) == acwr_rolling_uncoupled(loads)
+    assert acwr_rolling(loads, coupled=False)[27] == pytest.approx(2.0)
+    assert acwr_rolling(loads, acute=3, chronic=6)[5] == pytest.approx((300 / 3) / (600 / 6))
+    assert acwr_rolling([]) == []
+
+
+def test_per_day_functions_accept_date_load_pairs() -> None:
+    # (date, load) pairs are summed per day and gaps are rest days, as in daily_load_series.
+    sessions = [(day(i), 100.0) for i in range(0, 30, 2)] + [(day(4), 50.0)]
+    plain = [load for _, load in daily_load_series(sessions)]
+    assert plain[4] == 150.0 and plain[1] == 0.0
+    assert acwr_ewma(sessions) == acwr_ewma(plain)
+    assert acwr_rolling(sessions) == acwr_rolling(plain)
+    assert acwr_rolling(sessions, coupled=False) == acwr_rolling(plain, coupled=False)
+    assert monotony(sessions) == monotony(plain)
+    assert strain(sessions) == strain(plain)
+
+
+@pytest.mark.parametrize("bad", [[100.0, -1.0], [100.0, math.nan], [math.inf]])
+def test_per_day_functions_reject_bad_loads(bad: list[float]) -> None:
+    for fn in (acwr_ewma, acwr_rolling, monotony, strain):
+        with pytest.raises(ValueError, match="daily load"):
+            fn(bad)
+    with pytest.raises(TypeError):
+        acwr_ewma(["heavy"])  # type: ignore[list-item]
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------
+
+# Daily loads in AU: rest days (exactly 0) mixed with sessions of 1-2000 AU.
+_load = st.one_of(st.just(0.0), st.floats(min_value=1.0, max_value=2000.0))
+_series = st.lists(_load, min_size=0, max_size=70)
+_PROPS = settings(max_examples=150, deadline=None)
+
+
+@_PROPS
+@given(level=st.floats(min_value=1.0, max_value=5000.0), n=st.integers(0, 70))
+def test_acwr_of_a_constant_load_is_one_once_defined(level: float, n: int) -> None:
+    loads = [level] * n
+    assert acwr_ewma(loads) == [pytest.approx(1.0, rel=1e-9)] * n
+    for coupled in (True, False):
+        rolling = acwr_rolling(loads, coupled=coupled)
+        assert rolling[:27] == [None] * min(n, 27)
+        assert rolling[27:] == [pytest.approx(1.0, rel=1e-9)] * max(0, n - 27)
+
+
+@_PROPS
+@given(loads=_series, span=st.integers(1, 40))
+def test_ewma_stays_within_the_range_of_the_inputs(loads: list[float], span: int) -> None:
+    smoothed = ewma(loads, span)
+    assert len(smoothed) == len(loads)
+    if loads:
+        lo, hi = min(loads), max(loads)
+        tol = 1e-9 * max(1.0, hi)
+        assert all(lo - tol <= x <= hi + tol for x in smoothed)
+
+
+@_PROPS
+@given(loads=_series)
+def test_results_are_aligned_with_the_input(loads: list[float]) -> None:
+    n = len(loads)
+    assert len(acwr_ewma(loads)) == n
+    assert len(acwr_rolling(loads)) == n
+    assert len(acwr_rolling(loads, coupled=False)) == n
+    assert len(monotony(loads)) == n
+    assert len(strain(loads)) == n
+
+
+@_PROPS
+@given(loads=_series)
+def test_rolling_acwr_equals_independent_means(loads: list[float]) -> None:
+    coupled = acwr_rolling(loads, coupled=True)
+    uncoupled = acwr_rolling(loads, coupled=False)
+    for i in range(len(loads)):
+        if i < 27:
+            assert coupled[i] is None and uncoupled[i] is None
+            continue
+        acute = statistics.fmean(loads[i - 6 : i + 1])
+        chronic = statistics.fmean(loads[i - 27 : i + 1])  # coupled: the 28 include the 7
+        older = statistics.fmean(loads[i - 27 : i - 6])  # uncoupled: days 8-28 back
+        assert coupled[i] == (None if chronic == 0 else pytest.approx(acute / chronic))
+        assert uncoupled[i] == (None if older == 0 else pytest.approx(acute / older))
+
+
+@_PROPS
+@given(loads=_series)
+def test_ewma_acwr_equals_ratio_of_independent_ewmas(loads: list[float]) -> None:
+    acute = chronic = 0.0
+    expected: list[float | None] = []
+    for i, x in enumerate(loads):
+        acute = x if i == 0 else 0.25 * x + 0.75 * acute  # lambda = 2/(7+1)
+        chronic = x if i == 0 else (2 / 29) * x + (27 / 29) * chronic  # lambda = 2/(28+1)
+        expected.append(None if chronic == 0 else acute / chronic)
+    got = acwr_ewma(loads)
+    assert [g is None for g in got] == [e is None for e in expected]
+    assert [g for g in got if g is not None] == pytest.approx(
+        [e for e in expected if e is not None], rel=1e-9
+    )
+
+
+def _same_ratios(a: list[float | None], b: list[float | None]) -> None:
+    assert [x is None for x in a] == [y is None for y in b]
+    assert [x for x in a if x is not None] == pytest.approx(
+        [y for y in b if y is not None], rel=1e-9
+    )
+
+
+@_PROPS
+@given(loads=_series, k=st.floats(min_value=0.01, max_value=100.0))
+def test_scaling_all_loads_leaves_acwr_and_monotony_unchanged(loads: list[float], k: float) -> None:
+    scaled = [k * x for x in loads]
+    _same_ratios(acwr_ewma(scaled), acwr_ewma(loads))
+    _same_ratios(acwr_rolling(scaled), acwr_rolling(loads))
+    _same_ratios(acwr_rolling(scaled, coupled=False), acwr_rolling(loads, coupled=False))
+    # Monotony is scale-free too (SD 0 stays SD 0 up to rounding, so compare defined days).
+    for a, b in zip(monotony(scaled), monotony(loads), strict=True):
+        if a is not None and b is not None:
+            assert a == pytest.approx(b, rel=1e-6)
 
 
 # --- monotony and strain --------------------------------------------------------------------

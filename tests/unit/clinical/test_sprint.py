@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from casemgr.clinical.errors import ClinicalDataError
 from casemgr.clinical.sprint import (
+    CORRECTIONS,
     SprintFitError,
     SprintProfile,
     air_resistance_k,
@@ -86,7 +87,7 @@ def test_fit_noise_free_vectors_and_profile() -> None:
     assert p.mss == pytest.approx(8.0, rel=REL)
     assert p.mac == pytest.approx(6.0, rel=REL)
     assert p.tau == pytest.approx(4.0 / 3.0, rel=REL)
-    assert p.pmax_no_air == pytest.approx(8.0 * 6.0 / 4.0, rel=REL)
+    assert p.pmax_rel_no_air == pytest.approx(8.0 * 6.0 / 4.0, rel=REL)
     assert p.f0 == pytest.approx(450.0, rel=REL)
     assert p.f0_rel == pytest.approx(6.0, rel=REL)
     assert p.v0 == pytest.approx(8.3332, rel=REL)
@@ -96,9 +97,18 @@ def test_fit_noise_free_vectors_and_profile() -> None:
     assert p.rmse < 1e-4  # the vectors are rounded to 0.1 ms
     assert p.n_splits == 5
     assert p.correction == "none"
-    assert p.time_correction is None and p.flying_distance is None and p.time_shift is None
-    assert p.predicted_times == pytest.approx(TIMES, abs=1e-4)
-    assert np.array(p.residuals) == pytest.approx(np.array(TIMES) - p.predicted_times)
+    assert p.tc is None and p.fd is None and p.time_shift is None
+    assert p.fitted_times == pytest.approx(TIMES, abs=1e-4)
+    assert np.array(p.residuals) == pytest.approx(np.array(TIMES) - p.fitted_times)
+
+
+def test_mass_and_height_may_be_positional() -> None:
+    by_keyword = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75)
+    assert fit_sprint_profile(DIST, TIMES, 75, 1.75) == by_keyword
+
+
+def test_corrections_are_the_contract_names() -> None:
+    assert CORRECTIONS == ("none", "time_shift", "tc", "fd", "fd_fixed")
 
 
 def test_air_resistance_defaults() -> None:
@@ -117,15 +127,18 @@ def test_air_resistance_defaults() -> None:
     ids=["John", "Jim"],
 )
 def test_fit_flying_distance_vectors(times, mss: float, mac: float, fd: float) -> None:
-    p = fit_sprint_profile(GATES, times, mass_kg=75, height_m=1.75, correction="flying_distance")
+    p = fit_sprint_profile(GATES, times, mass_kg=75, height_m=1.75, correction="fd")
     assert p.mss == pytest.approx(mss, rel=REL)
     assert p.mac == pytest.approx(mac, rel=REL)
     # FD is published to 3 decimals (0.197): compare at that precision.
-    assert p.flying_distance is not None
-    assert round(p.flying_distance, 3) == fd
-    assert p.flying_distance_fixed is False
-    assert p.correction == "flying_distance"
+    assert p.fd is not None
+    assert round(p.fd, 3) == fd
+    assert p.tc is None
+    assert p.correction == "fd"
     assert p.rmse < 0.001
+    # The old long name is an alias of "fd"; the profile reports the canonical name.
+    old = fit_sprint_profile(GATES, times, 75, 1.75, correction="flying_distance")
+    assert old == p
 
 
 def test_fixed_flying_distance_recovers_model() -> None:
@@ -133,12 +146,15 @@ def test_fixed_flying_distance_recovers_model() -> None:
     mss, mac = 9.0, 8.0
     tau = mss / mac
     times = predict_time(np.array(GATES) + fd, mss, tau) - predict_time(fd, mss, tau)
-    p = fit_sprint_profile(
-        GATES, times, mass_kg=80, height_m=1.8, correction="flying_distance", flying_distance=fd
-    )
-    assert p.flying_distance == fd
-    assert p.flying_distance_fixed is True
+    p = fit_sprint_profile(GATES, times, mass_kg=80, height_m=1.8, correction="fd_fixed")
+    assert p.fd == fd  # the default fixed flying distance is 0.5 m
+    assert p.correction == "fd_fixed"
     assert (p.mss, p.mac) == pytest.approx((mss, mac), rel=REL)
+    other = fit_sprint_profile(
+        GATES, times, mass_kg=80, height_m=1.8, correction="fd_fixed", flying_distance=0.2
+    )
+    assert other.fd == 0.2
+    assert other.rmse > 10 * p.rmse
     # Ignoring the flying start overestimates acceleration.
     plain = fit_sprint_profile(GATES, times, mass_kg=80, height_m=1.8)
     assert plain.mac > p.mac * 1.2
@@ -150,7 +166,8 @@ def test_time_shift_recovers_model() -> None:
     p = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="time_shift")
     assert (p.mss, p.mac) == pytest.approx((8.0, 6.0), rel=REL)
     assert p.time_shift == 0.3
-    assert p.predicted_times == pytest.approx(observed, abs=1e-6)
+    assert p.fitted_times == pytest.approx(observed, abs=1e-6)
+    assert p.tc is None and p.fd is None
     assert p.rmse < 1e-6
     other = fit_sprint_profile(
         DIST, observed + 0.1, mass_kg=75, height_m=1.75, correction="time_shift", time_shift=0.2
@@ -160,9 +177,12 @@ def test_time_shift_recovers_model() -> None:
 
 def test_time_correction_is_estimated() -> None:
     observed = _times(8, 6) - 0.25
-    p = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="time_correction")
+    p = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="tc")
     assert (p.mss, p.mac) == pytest.approx((8.0, 6.0), rel=REL)
-    assert p.time_correction == pytest.approx(-0.25, abs=1e-4)  # t = t(d) + TC
+    assert p.tc == pytest.approx(-0.25, abs=1e-4)  # t = t(d) + TC
+    assert p.fd is None and p.correction == "tc"
+    old = fit_sprint_profile(DIST, observed, 75, 1.75, correction="time_correction")
+    assert old == p
     # Without a correction the same data fit worse and inflate MAC.
     plain = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75)
     assert plain.rmse > 10 * p.rmse
@@ -176,7 +196,41 @@ def test_as_dict_is_json_ready() -> None:
     assert isinstance(d["mss"], float) and type(d["mss"]) is float
     assert d["residuals"] == list(p.residuals)
     assert d["correction"] == "time_shift"
-    assert d["flying_distance"] is None
+    assert d["fd"] is None and d["tc"] is None
+    assert d["fitted_times"] == list(p.fitted_times)
+    assert json.loads(json.dumps(d)) == d
+
+
+CONTRACT_KEYS = {
+    "mss",
+    "mac",
+    "tau",
+    "pmax_rel_no_air",
+    "f0",
+    "f0_rel",
+    "v0",
+    "pmax",
+    "pmax_rel",
+    "fv_slope",
+    "rmse",
+    "fitted_times",
+    "tc",
+    "fd",
+}
+
+
+@pytest.mark.parametrize("correction", CORRECTIONS)
+def test_as_dict_has_the_contract_keys(correction: str) -> None:
+    times = predict_time(np.array(GATES) + 0.5, 9.0, 9.0 / 8.0) - predict_time(0.5, 9.0, 9.0 / 8.0)
+    p = fit_sprint_profile(GATES, times, 80, 1.8, correction=correction)
+    d = p.as_dict()
+    assert set(d) >= CONTRACT_KEYS
+    for key in CONTRACT_KEYS:
+        assert hasattr(p, key)
+    assert isinstance(d["fitted_times"], list) and len(d["fitted_times"]) == len(GATES)
+    assert d["pmax_rel_no_air"] == pytest.approx(p.mss * p.mac / 4)
+    assert (d["tc"] is not None) == (correction == "tc")
+    assert (d["fd"] is not None) == (correction in ("fd", "fd_fixed"))
     assert json.loads(json.dumps(d)) == d
 
 
@@ -197,6 +251,33 @@ def test_fit_recovers_random_profiles(mss: float, mac: float) -> None:
     p = fit_sprint_profile(DIST, times, mass_kg=70, height_m=1.8)
     assert p.mss == pytest.approx(mss, rel=REL)
     assert p.mac == pytest.approx(mac, rel=REL)
+    assert p.pmax_rel_no_air == pytest.approx(mss * mac / 4, rel=2 * REL)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mss=st.floats(min_value=6.0, max_value=11.0),
+    mac=st.floats(min_value=4.0, max_value=11.0),
+    tc=st.floats(min_value=-0.4, max_value=0.4),
+    fd=st.floats(min_value=0.0, max_value=1.5),
+)
+def test_fit_recovers_random_profiles_with_corrections(
+    mss: float, mac: float, tc: float, fd: float
+) -> None:
+    tau = mss / mac
+    gates = np.array(GATES)
+    # Estimated time correction: observed = t(d) + TC.
+    p = fit_sprint_profile(GATES, _times(mss, mac, GATES) + tc, 70, 1.8, correction="tc")
+    assert (p.mss, p.mac) == pytest.approx((mss, mac), rel=REL)
+    assert p.tc == pytest.approx(tc, abs=1e-3)
+    # Flying start: observed = t(d + FD) - t(FD), FD fixed or estimated.
+    flying = predict_time(gates + fd, mss, tau) - predict_time(fd, mss, tau)
+    fixed = fit_sprint_profile(GATES, flying, 70, 1.8, correction="fd_fixed", flying_distance=fd)
+    assert (fixed.mss, fixed.mac) == pytest.approx((mss, mac), rel=REL)
+    assert fixed.fitted_times == pytest.approx(flying, abs=1e-6)
+    estimated = fit_sprint_profile(GATES, flying, 70, 1.8, correction="fd")
+    assert (estimated.mss, estimated.mac) == pytest.approx((mss, mac), rel=REL)
+    assert estimated.fd == pytest.approx(fd, abs=1e-3)
 
 
 # --- bad input ------------------------------------------------------------------------------
@@ -233,7 +314,7 @@ def test_parse_splits_errors(text: str, message: str) -> None:
 def test_fit_needs_parameters_plus_one_splits() -> None:
     d, t = DIST[:3], TIMES[:3]
     fit_sprint_profile(d, t, mass_kg=75, height_m=1.75)  # 2 parameters, 3 splits: ok
-    for correction in ("time_correction", "flying_distance"):
+    for correction in ("tc", "fd"):
         with pytest.raises(ValueError, match="at least 4 splits"):
             fit_sprint_profile(d, t, mass_kg=75, height_m=1.75, correction=correction)
 
@@ -247,8 +328,10 @@ def test_fit_input_errors() -> None:
         fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=-1)
     with pytest.raises(ValueError, match="pair up"):
         fit_sprint_profile(DIST, TIMES[:4], mass_kg=75, height_m=1.75)
-    with pytest.raises(ValueError, match="only used with"):
-        fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75, flying_distance=0.5)
+    with pytest.raises(ValueError, match="correction must be one of none, time_shift, tc, fd"):
+        fit_sprint_profile(DIST, TIMES, 75, 1.75, correction="flying")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="flying_distance"):
+        fit_sprint_profile(DIST, TIMES, 75, 1.75, correction="fd_fixed", flying_distance=-0.1)
     with pytest.raises(ValueError, match="time_shift"):
         fit_sprint_profile(
             DIST, TIMES, mass_kg=75, height_m=1.75, correction="time_shift", time_shift=-2.0
