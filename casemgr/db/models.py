@@ -282,6 +282,13 @@ class WeeklyTarget(Base):
     text: Mapped[str] = mapped_column(Text)
     discipline: Mapped[str] = mapped_column(String(16))
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Optional measurable form: "<measure> <comparator> <threshold>" over the week's data
+    # (aggregation: best, sum, count of days...); met is then computed, not ticked.
+    measure: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    limb: Mapped[str] = mapped_column(String(8), default="")
+    aggregation: Mapped[str] = mapped_column(String(16), default="")
+    comparator: Mapped[str] = mapped_column(String(2), default="")
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -342,6 +349,41 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ImportPreset(Base):
+    """A saved column mapping for device and spreadsheet exports (definition as data)."""
+
+    __tablename__ = "import_presets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[dict] = mapped_column(JSON)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ImportBatch(Base):
+    """One committed import: which file (by SHA-256), which preset, by whom, how much."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    preset: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    measures_written: Mapped[int] = mapped_column(Integer, default=0)
+    measures_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class AppMeta(Base):

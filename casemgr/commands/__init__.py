@@ -1,0 +1,19 @@
+"""The subcommands of ``casemgr``: one module per command group.
+
+Each public module here defines ``register(subparsers)``, which adds its parser(s) and
+sets ``handler`` (a function ``(args) -> exit status``) with ``set_defaults``. Modules are
+found by name, so a new command is a new file; ``ORDER`` sorts them in ``--help``.
+Handlers import what they need lazily: a headless command never imports Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from types import ModuleType
+
+
+def command_modules() -> list[ModuleType]:
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
