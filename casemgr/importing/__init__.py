@@ -1,0 +1,1 @@
+"""Reading device and spreadsheet exports: robust CSV, presets, mapping to measures."""
