@@ -323,8 +323,13 @@ def record_measures(
     source: str = "manual",
     note: str = "",
     title: str = "",
+    extra_data: dict | None = None,
 ) -> EntryInfo:
-    """Measure results (per limb where the measure is per limb), or baseline values."""
+    """Measure results (per limb where the measure is per limb), or baseline values.
+
+    *extra_data* is kept on the entry beside the values (e.g. a timing-gate test's splits
+    and fitted sprint profile).
+    """
     case = _case_for(
         session, actor, case_id, Action.RECORD_BASELINE if is_baseline else Action.RECORD_MEASURE
     )
@@ -344,7 +349,12 @@ def record_measures(
     stored = _store_measures(
         session, actor, case, entry, values, when, is_baseline=is_baseline, source=source
     )
-    entry.data = {"values": stored, "is_baseline": is_baseline, "source": source}
+    entry.data = {
+        **(extra_data or {}),
+        "values": stored,
+        "is_baseline": is_baseline,
+        "source": source,
+    }
     session.flush()
     return entry_info(entry, _name(session, actor))
 
