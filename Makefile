@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo clean
+.PHONY: run test test-package package lint demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+test-package: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m packaging -s
+
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN packaging/casemgr.spec
+	@du -sh dist/casemgr
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

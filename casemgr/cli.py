@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--user",
         help="act as this user (default: CASEMGR_USER); password from CASEMGR_PASSWORD or a prompt",
     )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check, headless, that this installation works (database, demo, report, window)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
         module.register(sub)
@@ -64,6 +69,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Headless entry point (``python -m casemgr``): a command is required."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.error("a command is required here; run 'casemgr' to open the app")
+    if args.self_test or args.command is None:
+        parser.error("a command is required here; run 'casemgr' to open the app or self-test")
     return run(args)

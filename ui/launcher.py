@@ -15,6 +15,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from casemgr.cli import build_parser, run
 
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from ui.selftest import run_self_test
+
+        return run_self_test()
     if args.command:
         return run(args)
     from ui.app import run_app  # Qt is loaded only here
