@@ -472,6 +472,37 @@ class _Builder:
         )
 
 
+def _interp(day: float, anchors: list[tuple[float, float]]) -> float:
+    """Piecewise-linear value of a recovery curve on *day*."""
+    if day <= anchors[0][0]:
+        return anchors[0][1]
+    for (d0, v0), (d1, v1) in zip(anchors, anchors[1:], strict=False):
+        if day <= d1:
+            return v0 + (v1 - v0) * (day - d0) / (d1 - d0)
+    return anchors[-1][1]
+
+
+def _curves(starts: list[int]) -> tuple[list, list, list]:
+    """Recovery curves that meet each default protocol's exit criteria by the end of the
+    phase (speed as a fraction of baseline, strength as LSI, symptoms from 1 to 0), so the
+    demo's recorded advances agree with the evaluation."""
+    # anchors fall on each phase's exit-test day (the day before the advance)
+    exits = [starts[k] - 1 for k in range(1, 6)]
+    speed = [(0, 0.5), *zip(exits, (0.64, 0.76, 0.925, 0.965, 0.99), strict=True), (starts[6], 1.0)]
+    strength = [
+        (0, 0.55),
+        *zip(exits, (0.74, 0.85, 0.93, 0.955, 0.99), strict=True),
+        (starts[6], 1.0),
+    ]
+    symptoms = [(0, 1.0), (starts[1] - 2, 0.3), (starts[3], 0.12), (starts[3] + 3, 0.0)]
+    return speed, strength, symptoms
+
+
+def _value(key: str, value: float) -> float:
+    """Counts are whole numbers."""
+    return float(round(value)) if key == "calf_raise_reps" else value
+
+
 def _phase_start_days(region: str) -> list[int]:
     starts, day = [0], 0
     for length in PHASE_DAYS[region]:
@@ -538,16 +569,22 @@ def _build_case(
     # pre-injury baselines (three tests for the typical error)
     mss = rng.uniform(8.6, 10.4) if athlete.sport == "Athletics" else rng.uniform(8.0, 9.2)
     mac = rng.uniform(7.0, 9.0)
-    strength = {
-        "nordic_force": rng.uniform(330, 430),
-        "iso_knee_flexion_90": rng.uniform(300, 380),
-        "soleus_strength": rng.uniform(1500, 2100),
-        "calf_raise_reps": rng.uniform(32, 40),
-        "hop_distance": rng.uniform(160, 200),
-        "knee_to_wall": rng.uniform(10, 13),
-        "ake": rng.uniform(150, 162),
-        "slr": rng.uniform(80, 95),
-    }
+    if region == "hamstring":
+        strength = {
+            "nordic_force": rng.uniform(330, 430),
+            "iso_knee_flexion_90": rng.uniform(300, 380),
+            "hop_distance": rng.uniform(160, 200),
+            "ake": rng.uniform(150, 162),
+            "slr": rng.uniform(80, 95),
+        }
+    else:
+        strength = {
+            "soleus_strength": rng.uniform(1500, 2100),
+            "gastrocnemius_strength": rng.uniform(900, 1300),
+            "calf_raise_reps": float(rng.randint(32, 40)),
+            "hop_distance": rng.uniform(160, 200),
+            "knee_to_wall": rng.uniform(10, 13),
+        }
     per_limb = list(strength)
     for weeks_before in (9, 6, 3):
         when = _at(injury - timedelta(days=7 * weeks_before), 9)
@@ -555,7 +592,7 @@ def _build_case(
             case, when, "scientist", mss * rng.uniform(0.99, 1.01), mac, athlete, baseline=True
         )
         values = [
-            (k, limb, v * rng.uniform(0.97, 1.03))
+            (k, limb, _value(k, v * rng.uniform(0.97, 1.03)))
             for k, v in strength.items()
             for limb in ("left", "right")
         ]
@@ -616,14 +653,18 @@ def _build_case(
     )
 
     full_day = starts[5]  # recovery reaches baseline at the end of phase 5
+    speed_curve, strength_curve, symptom_curve = _curves(starts)
     step_back_day = starts[3] + 1 if extra == "step_back" else None
     current_phase = 1
     for day in range(1, days_in):  # up to yesterday: nothing is dated in the future
         d = injury + timedelta(days=day)
         frac = min(1.0, day / full_day)
-        recovery = 0.55 + 0.45 * frac**0.8
+        recovery = _interp(day, speed_curve)
+        strength_now = _interp(day, strength_curve)
+        symptoms = _interp(day, symptom_curve)
         if extra == "declining" and day > days_in - 10:
             recovery *= 0.92
+            strength_now *= 0.9
         # phase moves
         if current_phase < phase_no and day == starts[current_phase]:
             target = phases[current_phase]
@@ -675,11 +716,12 @@ def _build_case(
                 },
             )
         # daily feedback
-        pain = max(0.0, 5.5 * (1 - frac) ** 1.6 + rng.gauss(0, 0.4))
+        # symptoms settle through phase 1 and are gone from mid phase 4 on
+        pain = max(0.0, 5.5 * symptoms + rng.gauss(0, 0.3)) if symptoms else 0.0
         if step_back_day and day == step_back_day:
             pain = 4
-        soreness = max(0.0, min(10.0, 4 * (1 - frac) + rng.gauss(1, 0.6)))
-        tightness = max(0.0, min(10.0, 3.5 * (1 - frac) + rng.gauss(0.5, 0.5)))
+        soreness = max(0.0, min(10.0, 4 * symptoms + rng.gauss(0, 0.4))) if symptoms else 0.0
+        tightness = max(0.0, min(10.0, 3.2 * symptoms + rng.gauss(0, 0.4))) if symptoms else 0.0
         fb = {
             "pain": round(pain),
             "soreness": round(soreness),
@@ -733,14 +775,15 @@ def _build_case(
                     title="GPS session summary",
                     source="gps",
                 )
-        # weekly tests on Tuesdays / Fridays
-        if d.weekday() == 1 and current_phase >= 2:
+        # weekly tests on Tuesdays / Fridays, and an exit-test battery before each advance
+        exit_day = current_phase < phase_no and day == starts[current_phase] - 1
+        if (d.weekday() == 1 or exit_day) and current_phase >= 2:
             b.sprint_test(
                 case,
                 _at(d, 15),
                 "scientist",
                 mss * recovery * rng.uniform(0.99, 1.01),
-                mac * (0.8 + 0.2 * frac),
+                mac * min(1.0, recovery + 0.02),
                 athlete,
             )
             if current_phase >= 5 and extra != "declining" and day + 3 < days_in:
@@ -749,18 +792,19 @@ def _build_case(
                     _at(d + timedelta(days=3), 15),
                     "scientist",
                     mss * recovery * rng.uniform(0.995, 1.01),
-                    mac,
+                    mac * min(1.0, recovery + 0.02),
                     athlete,
                 )
-        if d.weekday() == 3:
+        if d.weekday() == 3 or exit_day:
             values = []
             for key in per_limb:
                 base = strength[key]
-                injured_value = base * (recovery if key != "ake" else 0.85 + 0.15 * frac)
-                values.append((key, side, injured_value * rng.uniform(0.98, 1.02)))
-                values.append((key, other, base * rng.uniform(0.98, 1.02)))
+                ratio = 0.8 + 0.2 * min(1.0, day / starts[2]) if key == "ake" else strength_now
+                values.append((key, side, _value(key, base * ratio * rng.uniform(0.985, 1.015))))
+                values.append((key, other, _value(key, base * rng.uniform(0.985, 1.015))))
             if region == "hamstring":
-                values.append(("h_test", "", max(0.0, 60 * (1 - frac) + rng.gauss(0, 3))))
+                insecurity = 50 * max(0.0, 1 - day / (starts[4] - 1)) + abs(rng.gauss(0, 2))
+                values.append(("h_test", "", min(100.0, insecurity)))
             b.measure_entry(case, _at(d, 9, 30), "physio", values, title="Strength & flexibility")
         # clinician checks at the end of phase 1
         if day == starts[1] - 1 or (phase_no == 1 and day == days_in - 1):
@@ -913,7 +957,9 @@ def build_demo(session, today: date | None = None) -> DemoResult:
         week = today - timedelta(days=today.weekday())
         for text in (
             "Two pain-free sessions at the planned intensity",
-            "Nordic LSI retest on Thursday",
+            "Nordic LSI retest on Thursday"
+            if spec[8] == "hamstring"
+            else "Single-leg calf raise test, both sides, on Thursday",
         ):
             session.add(
                 WeeklyTarget(

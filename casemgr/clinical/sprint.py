@@ -8,7 +8,8 @@ Cond 2022; preprint SportRxiv doi:10.31236/osf.io/4jw62):
 - MSS: maximal sprint speed (m/s); MAC: maximal acceleration (m/s^2); tau = MSS / MAC (s).
 - v(t) = MSS (1 - e^(-t/tau)); a(t) = MAC e^(-t/tau);
   x(t) = MSS (t + tau e^(-t/tau)) - MSS tau.
-- t(d) = tau W0(-e^(-d/(MSS tau) - 1)) + d/MSS + tau (W0: Lambert W, principal branch).
+- t(d) = tau W0(-e^(-d/(MSS tau) - 1)) + d/MSS + tau (W0: Lambert W, principal branch;
+  :func:`casemgr.clinical.numeric.lambert_w0`).
 
 The force-velocity profile with air resistance uses the analytic V0 of Samozino et al. 2022
 (Scand J Med Sci Sports 32:559-575, doi:10.1111/sms.14097) and the air-resistance model of
@@ -36,10 +37,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import least_squares
-from scipy.special import lambertw
 
 from casemgr.clinical.errors import ClinicalDataError
+from casemgr.clinical.numeric import lambert_w0, least_squares_bounded
 
 __all__ = [
     "CORRECTIONS",
@@ -121,11 +121,9 @@ def _out(values: np.ndarray) -> float | np.ndarray:
 
 def _time_at(d: np.ndarray, mss: float, tau: float) -> np.ndarray:
     """t(d) without argument checks (used inside the optimizer)."""
-    arg = -np.exp(-d / (mss * tau) - 1.0)
-    # W0(-1/e) = -1; scipy returns NaN at the rounded branch point (d = 0), so set it exactly.
-    at_branch = arg <= _MINUS_INV_E
-    w = np.where(at_branch, -1.0, lambertw(np.where(at_branch, 0.0, arg), k=0).real)
-    return tau * w + d / mss + tau
+    # The argument is >= -1/e for d >= 0; the clip guards against rounding (W0(-1/e) = -1).
+    arg = np.maximum(-np.exp(-d / (mss * tau) - 1.0), _MINUS_INV_E)
+    return tau * np.asarray(lambert_w0(arg)) + d / mss + tau
 
 
 def predict_time(distance: ArrayLike, mss: float, tau: float) -> float | np.ndarray:
@@ -325,6 +323,39 @@ def _model_times(
     return _time_at(d, mss, tau) + tc
 
 
+def _times_and_partials(
+    s: np.ndarray, mss: float, mac: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """t(s), the velocity v(t(s)) and the partial derivatives dt/dMSS (MAC fixed), dt/dMAC.
+
+    Same t(s) as :func:`_time_at`. From x(t) = s (Samozino 2016) by implicit differentiation,
+    with e^(-t/tau) = -W (W = W0 of the t(d) formula): v = MSS (1 + W), dt/ds = 1/v,
+    dt/dMSS|tau = -(s/MSS)/v and dt/dtau = ((1 + W)^2 + W u) / (1 + W), u = s/(MSS tau),
+    tau = MSS/MAC. At s = 0 (v = 0) both partials are 0.
+    """
+    tau = mss / mac
+    u = s / (mss * tau)
+    w = np.asarray(lambert_w0(np.maximum(-np.exp(-u - 1.0), _MINUS_INV_E)))
+    t = tau * w + s / mss + tau
+    wp1 = 1.0 + w
+    safe = np.where(wp1 > 0, wp1, np.inf)
+    dt_dtau = (wp1 * wp1 + w * u) / safe
+    dt_dmss = -s / (mss * mss * safe) + dt_dtau / mac
+    dt_dmac = -dt_dtau * tau / mac
+    return t, mss * wp1, dt_dmss, dt_dmac
+
+
+def _flying_slope(q: float, v_fd: float, mss: float, mac: float) -> float:
+    """d t(q^2) / dq = 2 q / v(t(q^2)), the slope of t(FD) in q = sqrt(FD).
+
+    Finite at q = 0: t(s) = sqrt(2 s/MAC) + s/(3 MSS) + ... gives sqrt(2/MAC) + 2 q/(3 MSS),
+    used where v(t(q^2)) is lost in rounding (q^2 MAC/MSS^2 < 1e-12).
+    """
+    if q * q * mac < 1e-12 * mss * mss or not v_fd > 0:
+        return math.sqrt(2.0 / mac) + 2.0 * q / (3.0 * mss)
+    return 2.0 * q / v_fd
+
+
 def fit_sprint_profile(
     distances: Sequence[float],
     times: Sequence[float],
@@ -356,8 +387,9 @@ def fit_sprint_profile(
     ``"tc"`` and ``"fd"`` (:data:`CORRECTION_ALIASES`). ``time_shift`` and ``flying_distance``
     are ignored by the corrections that do not use them.
 
-    Fitted with ``scipy.optimize.least_squares`` from MSS = 7, MAC = 7 (extra parameter from
-    0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
+    Fitted by bounded Levenberg-Marquardt (:func:`casemgr.clinical.numeric.least_squares_bounded`,
+    analytic Jacobian; an estimated FD is fitted as sqrt(FD), smooth at FD = 0) from MSS = 7,
+    MAC = 7 (extra parameter from 0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
     resistance (Samozino et al. 2022; air resistance of Arsac & Locatelli 2002):
     F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau); Pmax = F0 V0 / 4;
     FV slope = -(F0/m)/V0; relative power without air ``pmax_rel_no_air`` = MSS MAC / 4.
@@ -410,22 +442,63 @@ def fit_sprint_profile(
             float(values.get("fd", fixed_fd)),
         )
 
+    # The estimated flying distance is fitted as q = sqrt(FD), FD = q^2: t(FD) ~ sqrt(2 FD/MAC)
+    # has an infinite slope at FD = 0 (where the fit starts), t(q^2) is smooth in q. The bounds
+    # and the minimum are the same; the result is reported (and checked) as FD.
+    i_fd = names.index("fd") if "fd" in names else -1
+
+    def to_model(p: np.ndarray) -> np.ndarray:
+        if i_fd < 0:
+            return p
+        m = p.copy()
+        m[i_fd] = p[i_fd] ** 2
+        return m
+
+    n_d = d.size
+    i_mss, i_mac = names.index("mss"), names.index("mac")
+    i_tc = names.index("tc") if "tc" in names else -1
+    ones = np.ones(n_d)
+    last: dict[str, np.ndarray] = {}
+
     def residual_fn(p: np.ndarray) -> np.ndarray:
-        mss, mac, tc, fd = unpack(p)
-        return _model_times(d, mss, mac, tc, fd) - target
+        # Model times t(d + FD) - t(FD) + TC (t(0) = 0 exactly, so FD = 0 gives t(d) + TC as in
+        # _model_times), with the Jacobian kept for jacobian_fn at the same point.
+        mss, mac = float(p[i_mss]), float(p[i_mac])
+        tc = float(p[i_tc]) if i_tc >= 0 else 0.0
+        q = float(p[i_fd]) if i_fd >= 0 else 0.0
+        fd = q * q if i_fd >= 0 else fixed_fd
+        t, v, dt_dmss, dt_dmac = _times_and_partials(np.append(d + fd, fd), mss, mac)
+        jac = np.empty((n_d, len(names)))
+        jac[:, i_mss] = dt_dmss[:n_d] - dt_dmss[n_d]
+        jac[:, i_mac] = dt_dmac[:n_d] - dt_dmac[n_d]
+        if i_tc >= 0:
+            jac[:, i_tc] = ones
+        if i_fd >= 0:
+            jac[:, i_fd] = 2.0 * q / v[:n_d] - _flying_slope(q, float(v[n_d]), mss, mac)
+        last["x"] = p.copy()
+        last["jac"] = jac
+        return t[:n_d] - t[n_d] + tc - target
+
+    def jacobian_fn(p: np.ndarray) -> np.ndarray:
+        if "x" not in last or not np.array_equal(last["x"], p):
+            residual_fn(p)
+        return last["jac"]
 
     start = {"mss": START_MSS, "mac": START_MAC, "tc": 0.0, "fd": 0.0}
     x0 = np.array([start[n] for n in names])
     low = np.array([_BOUNDS_LOW[n] for n in names])
     high = np.array([_BOUNDS_HIGH[n] for n in names])
+    low_fit, high_fit = low.copy(), high.copy()
+    if i_fd >= 0:
+        low_fit[i_fd], high_fit[i_fd] = math.sqrt(low[i_fd]), math.sqrt(high[i_fd])
     try:
         with np.errstate(all="ignore"):
-            result = least_squares(
+            result = least_squares_bounded(
                 residual_fn,
                 x0,
-                bounds=(low, high),
-                method="trf",
-                x_scale="jac",
+                low_fit,
+                high_fit,
+                jac=jacobian_fn,
                 ftol=1e-12,
                 xtol=1e-12,
                 gtol=1e-12,
@@ -435,22 +508,23 @@ def fit_sprint_profile(
         raise SprintFitError(
             f"the sprint model could not be fitted to these splits ({exc})"
         ) from exc
-    if result.status <= 0 or not np.all(np.isfinite(result.x)):
+    if not result.converged or not np.all(np.isfinite(result.x)):
         raise SprintFitError(
             "the sprint model could not be fitted to these splits (no convergence); "
             "check the distances and times"
         )
 
-    mss, mac, tc, fd = unpack(result.x)
+    x_fit = to_model(result.x)
+    mss, mac, tc, fd = unpack(x_fit)
     for i, name in enumerate(names):
         # "fd" may legitimately be 0 (a start exactly on the first timing line).
         span = high[i] - low[i]
-        at_low = result.x[i] - low[i] <= 1e-6 * span and name != "fd"
-        at_high = high[i] - result.x[i] <= 1e-6 * span
+        at_low = x_fit[i] - low[i] <= 1e-6 * span and name != "fd"
+        at_high = high[i] - x_fit[i] <= 1e-6 * span
         if at_low or at_high:
             raise SprintFitError(
                 f"the sprint fit ran to the limit of the {_PARAM_NAMES[name]} "
-                f"({result.x[i]:.3g}); the splits do not look like a sprint from a standing start"
+                f"({x_fit[i]:.3g}); the splits do not look like a sprint from a standing start"
             )
     tau = mss / mac
     if not (0 < mss <= _MAX_MSS):

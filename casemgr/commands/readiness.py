@@ -32,15 +32,18 @@ def cmd_readiness(args) -> int:
             "case_id": result.case_id,
             "phase": result.phase_ordinal,
             "phase_name": result.phase_name,
+            "case_status": result.case_status,
             **ev.to_dict(),
             "signals": [
                 {"kind": g.kind, "message": g.message, "entries": list(g.triggered_by)}
                 for g in result.signals
             ],
+            "surveillance": [w.to_dict() for w in result.surveillance],
         }
         print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
         return 0
-    print(f"Case {result.case_id}, phase {result.phase_ordinal}: {result.phase_name}")
+    closed = " (case closed)" if result.case_status == "closed" else ""
+    print(f"Case {result.case_id}, phase {result.phase_ordinal}: {result.phase_name}{closed}")
     print(ev.summary)
     for r in ev.results:
         kind = "" if r.required else " (advisory)"
@@ -49,4 +52,12 @@ def cmd_readiness(args) -> int:
         print(f"            {r.explanation}")
     for g in result.signals:
         print(f"  suggestion ({g.kind.replace('_', ' ')}): {g.message}")
+    if result.surveillance:
+        print("Surveillance: decline against the pre-injury baseline and the athlete's own band")
+        for w in result.surveillance:
+            print(f"  [{_WATCH_TAGS[w.status]:7}] {w.label}")
+            print(f"            {w.explanation}")
     return 0
+
+
+_WATCH_TAGS = {"flag": "FLAG", "watch": "WATCH", "ok": "OK", "no_reference": "NO REF"}

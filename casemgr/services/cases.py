@@ -266,6 +266,7 @@ def move_phase(
             "to_ordinal": target.ordinal,
             "direction": direction,
             "readiness": readiness_summary,
+            "protocol": f"{case.protocol.key} v{case.protocol.version}",
         },
         occurred_at=when,
     )

@@ -153,6 +153,15 @@ class TargetInfo:
     discipline: str
     met: bool | None
     version: int
+    measure: str | None = None  # measurable targets: "<measure> <comparator> <threshold>"
+    limb: str = ""
+    aggregation: str = ""
+    comparator: str = ""
+    threshold: float | None = None
+
+    @property
+    def measurable(self) -> bool:
+        return self.measure is not None
 
 
 @dataclass(frozen=True)
