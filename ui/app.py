@@ -15,7 +15,7 @@ from casemgr.db.open import open_database
 from casemgr.errors import DatabaseError
 from casemgr.logsetup import configure_logging
 from casemgr.resources import resource_path
-from ui import errors
+from ui import errors, tasks
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 
@@ -96,4 +96,5 @@ def run_app(db: str | None = None, user: str | None = None) -> int:
         window.show()
         return app.exec()
     finally:
+        tasks.wait_for_all()
         database.dispose()

@@ -1,9 +1,14 @@
-"""The list of cases: a table model over ``CaseRow`` DTOs and its search/status filter."""
+"""The list of cases: a table model over ``CaseRow`` DTOs and its search and filters.
+
+Readiness ("3/5 criteria") is not part of ``CaseRow``: the main window evaluates the open
+cases off the GUI thread and hands the results to ``set_readiness``.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,14 +21,24 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from casemgr.clinical.expected_return import ExpectedReturn, expected_return
 from casemgr.services.dto import CaseRow
 from casemgr.text import fold
 from casemgr.vocab import MUSCLE_LABELS
 
-COL_ATHLETE, COL_SPORT, COL_INJURY, COL_PHASE, COL_DAY, COL_STATUS, COL_FLAGS, COL_LAST_ENTRY = (
-    range(8)
-)
-COLUMN_COUNT = 8
+(
+    COL_ATHLETE,
+    COL_SPORT,
+    COL_INJURY,
+    COL_PHASE,
+    COL_READINESS,
+    COL_DAY,
+    COL_EXPECTED,
+    COL_STATUS,
+    COL_FLAGS,
+    COL_LAST_ENTRY,
+) = range(10)
+COLUMN_COUNT = 10
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 """Raw value to sort by: folded name, ``date``, ``datetime``, ``int``... (``None`` sorts first)."""
@@ -33,6 +48,7 @@ SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
 """The folded text the search box matches (athlete name and external id)."""
 
 STATUSES = ("open", "surveillance", "closed")
+REGIONS = ("hamstring", "calf")
 _STATUS_ORDER = {status: n for n, status in enumerate(STATUSES)}
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -76,6 +92,38 @@ def local_time_text(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def split_grade(grade: str) -> tuple[str, str]:
+    """``"2b"`` -> ``("2", "b")``; ``"0a"`` (a BAMIC grade) and Munich grades stay whole."""
+    if len(grade) >= 2 and grade[-1] in "abc" and grade[:-1] in ("1", "2", "3", "4"):
+        return grade[:-1], grade[-1]
+    return grade, ""
+
+
+def row_expected(row: CaseRow) -> ExpectedReturn | None:
+    grade, site = split_grade(row.grade)
+    classification = "bamic" if grade.lower() == grade else "munich"
+    return expected_return(row.region, row.muscle, grade, site, classification)
+
+
+def expected_span(expected: ExpectedReturn | None) -> str:
+    if expected is None:
+        return ""
+    if expected.low_days == expected.high_days:
+        return f"~{expected.low_days}"
+    return f"{expected.low_days}-{expected.high_days}"
+
+
+@dataclass(frozen=True)
+class ReadinessGlance:
+    """Readiness of a case at a glance: criteria met of total, verdict, summary."""
+
+    met: int
+    total: int
+    verdict: str
+    summary: str = ""
+    signals: int = 0
+
+
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows *text* as typed (Qt would guess ``<Jr>`` is a tag)."""
     return f"<p style='white-space:pre'>{html.escape(text)}</p>" if text else ""
@@ -88,6 +136,8 @@ class CaseListModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[CaseRow] = []
         self._search_keys: list[str] = []
+        self._expected: dict[int, ExpectedReturn | None] = {}
+        self._readiness: dict[int, ReadinessGlance] = {}
         self._today = date.today()
 
     # -- data in -------------------------------------------------------------------------
@@ -97,8 +147,21 @@ class CaseListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._search_keys = [fold(f"{r.athlete_name} {r.external_id or ''}") for r in self._rows]
+        self._expected = {r.case_id: row_expected(r) for r in self._rows}
         self._today = today or date.today()
         self.endResetModel()
+
+    def set_readiness(self, readiness: Mapping[int, ReadinessGlance]) -> None:
+        """Readiness per case id (cases not given show nothing)."""
+        self._readiness = dict(readiness)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_READINESS),
+                self.index(len(self._rows) - 1, COL_READINESS),
+            )
+
+    def readiness_of(self, case_id: int) -> ReadinessGlance | None:
+        return self._readiness.get(case_id)
 
     def row_at(self, row: int) -> CaseRow:
         return self._rows[row]
@@ -126,7 +189,9 @@ class CaseListModel(QAbstractTableModel):
                 _tr("Sport"),
                 _tr("Injury"),
                 _tr("Phase"),
+                _tr("Readiness"),
                 _tr("Day"),
+                _tr("Expected"),
                 _tr("Status"),
                 _tr("Flags"),
                 _tr("Last entry"),
@@ -134,6 +199,8 @@ class CaseListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return {
                 COL_DAY: _tr("Days since the injury"),
+                COL_READINESS: _tr("Exit criteria of the current phase met"),
+                COL_EXPECTED: _tr("Expected days to return (published group figures)"),
                 COL_FLAGS: _tr("Open flags"),
                 COL_LAST_ENTRY: _tr("Latest timeline entry (local time)"),
             }.get(section)
@@ -151,7 +218,7 @@ class CaseListModel(QAbstractTableModel):
             return row
         if role == SEARCH_ROLE:
             return self._search_keys[index.row()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_DAY, COL_FLAGS):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_DAY, COL_FLAGS, COL_EXPECTED):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
@@ -173,6 +240,10 @@ class CaseListModel(QAbstractTableModel):
             return phase_text(row.phase_ordinal, row.phase_count, row.phase_name)
         if col == COL_DAY:
             return str(self._days(row))
+        if col == COL_READINESS:
+            return self._readiness_text(row)
+        if col == COL_EXPECTED:
+            return expected_span(self._expected_of(row))
         if col == COL_STATUS:
             return status_label(row.status)
         if col == COL_FLAGS:
@@ -181,6 +252,24 @@ class CaseListModel(QAbstractTableModel):
             return local_time_text(row.last_entry_at)
         return ""
 
+    def _expected_of(self, row: CaseRow) -> ExpectedReturn | None:
+        return self._expected.get(row.case_id)
+
+    def _readiness_text(self, row: CaseRow) -> str:
+        glance = self._readiness.get(row.case_id)
+        if glance is None or row.status == "closed":
+            return ""
+        if glance.verdict == "no_criteria":
+            return _tr("no criteria")
+        text = _tr("{0}/{1} criteria").format(glance.met, glance.total)
+        return ("✓ " if glance.verdict == "ready" else "") + text
+
+    def _readiness_sort(self, row: CaseRow) -> float | None:
+        glance = self._readiness.get(row.case_id)
+        if glance is None or not glance.total:
+            return None
+        return glance.met / glance.total + (1 if glance.verdict == "ready" else 0)
+
     def _sort_value(self, row: CaseRow, col: int) -> Any:
         return {
             COL_ATHLETE: lambda: fold(row.athlete_name),
@@ -188,6 +277,8 @@ class CaseListModel(QAbstractTableModel):
             COL_INJURY: lambda: fold(self._display(row, COL_INJURY)),
             COL_PHASE: lambda: (row.phase_ordinal, row.phase_count),
             COL_DAY: lambda: self._days(row),
+            COL_READINESS: lambda: self._readiness_sort(row),
+            COL_EXPECTED: lambda: getattr(self._expected_of(row), "mean_days", None),
             COL_STATUS: lambda: _STATUS_ORDER.get(row.status, len(STATUSES)),
             COL_FLAGS: lambda: row.open_flags,
             COL_LAST_ENTRY: lambda: row.last_entry_at,
@@ -203,6 +294,17 @@ class CaseListModel(QAbstractTableModel):
             return plain_tooltip(self._display(row, col))
         if col == COL_DAY:
             return _tr("Injured on {0}").format(row.injury_date.isoformat())
+        if col == COL_EXPECTED:
+            expected = self._expected_of(row)
+            return plain_tooltip(expected.describe(self._days(row))) if expected else None
+        if col == COL_READINESS:
+            glance = self._readiness.get(row.case_id)
+            if glance is None:
+                return None
+            text = glance.summary
+            if glance.signals:
+                text += "\n" + _tr("{0} step-back/pause suggestion(s)").format(glance.signals)
+            return plain_tooltip(text)
         return None
 
 
@@ -213,6 +315,9 @@ class CaseFilterProxyModel(QSortFilterProxyModel):
         super().__init__(parent)
         self._needle = ""
         self._status: str | None = None
+        self._region: str | None = None
+        self._phase: int | None = None
+        self._flags_only = False
         self.setSortRole(SORT_ROLE)
 
     @property
@@ -236,10 +341,35 @@ class CaseFilterProxyModel(QSortFilterProxyModel):
             self._status = status
             self.invalidateFilter()
 
+    def set_region_filter(self, region: str | None) -> None:
+        """Show only hamstring or calf cases (``None``: both)."""
+        if region != self._region:
+            self._region = region
+            self.invalidateFilter()
+
+    def set_phase_filter(self, ordinal: int | None) -> None:
+        """Show only cases in phase number *ordinal* (``None``: any phase)."""
+        if ordinal != self._phase:
+            self._phase = ordinal
+            self.invalidateFilter()
+
+    def set_flags_filter(self, flagged_only: bool) -> None:
+        """Show only cases with open flags."""
+        if flagged_only != self._flags_only:
+            self._flags_only = flagged_only
+            self.invalidateFilter()
+
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
         index = model.index(source_row, COL_ATHLETE, source_parent)
-        if self._status is not None and index.data(ROW_ROLE).status != self._status:
+        row = index.data(ROW_ROLE)
+        if self._status is not None and row.status != self._status:
+            return False
+        if self._region is not None and row.region != self._region:
+            return False
+        if self._phase is not None and row.phase_ordinal != self._phase:
+            return False
+        if self._flags_only and not row.open_flags:
             return False
         return not self._needle or self._needle in index.data(SEARCH_ROLE)
 

@@ -7,13 +7,26 @@ prints exceptions raised in slots and carries on).
 
 from __future__ import annotations
 
+import html
 import logging
 import sys
 import traceback
+from collections.abc import Sequence
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from casemgr import paths
 from casemgr.errors import CaseMgrError
@@ -97,3 +110,91 @@ def install_excepthook() -> None:
     """Route uncaught exceptions to the log and an error dialog. Idempotent."""
     if not isinstance(sys.excepthook, _ExceptHook):
         sys.excepthook = _ExceptHook(sys.excepthook)
+
+
+class ConflictDialog(QDialog):
+    """An edit that lost a race: what is stored now beside the user's change.
+
+    Nothing was overwritten. ``accepted`` means "apply my change again" (on top of the
+    record as it is now); ``rejected`` keeps the stored record and drops the change.
+    """
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        message: str,
+        theirs: Sequence[tuple[str, str]],
+        yours: Sequence[tuple[str, str]],
+        *,
+        title: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title or self.tr("Someone else changed this record"))
+        self.setObjectName("conflict_dialog")
+        intro = QLabel(message)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setWordWrap(True)
+        mine = dict(yours)
+        labels = list(dict.fromkeys([k for k, _ in theirs] + [k for k, _ in yours]))
+        stored = dict(theirs)
+        self.table = QTableWidget(len(labels), 3)
+        self.table.setObjectName("conflict_table")
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Field"), self.tr("Saved now"), self.tr("Your change")]
+        )
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.differences: list[str] = []
+        for row, label in enumerate(labels):
+            a, b = stored.get(label, ""), mine.get(label, "")
+            for col, text in enumerate((label, a, b)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(plain_tooltip(text))
+                if a != b:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, col, item)
+            if a != b:
+                self.differences.append(label)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, self.table.horizontalHeader().ResizeMode.Stretch
+        )
+        self.table.resizeRowsToContents()
+        buttons = QDialogButtonBox()
+        self.reapply_button = buttons.addButton(
+            self.tr("Apply my change again"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.keep_button = buttons.addButton(
+            self.tr("Keep theirs"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(640, 360)
+
+    def cell_texts(self) -> list[tuple[str, str, str]]:
+        """Every row as shown: (field, saved now, your change)."""
+        return [
+            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
+            for r in range(self.table.rowCount())
+        ]
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows *text* as typed (Qt would guess ``<Jr>`` is a tag)."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>" if text else ""
+
+
+def show_domain_error(parent: QWidget | None, exc: CaseMgrError, title: str = "") -> QMessageBox:
+    """A non-blocking plain dialog wording a domain error; returns it (tests read it)."""
+    box = _plain_box(parent, QMessageBox.Icon.Warning, title or _tr("casemgr"), str(exc))
+    box.setObjectName("domain_error")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

@@ -1,23 +1,27 @@
-"""The main window: the list of cases (search, status filter) and the selected case's summary."""
+"""The main window: the list of cases (search, filters, readiness at a glance), the selected
+case's summary, and the case workspaces opened from it (one window per case)."""
 
 from __future__ import annotations
 
 import html
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtCore import qVersion as qt_version
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -26,33 +30,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from casemgr import __version__, paths
+from casemgr import __version__
 from casemgr.db.open import get_meta, is_demo
 from casemgr.errors import CaseMgrError
-from casemgr.permissions import Actor
-from casemgr.services import cases
-from casemgr.services.dto import CaseInfo
-from casemgr.vocab import BAMIC_SITES, MECHANISMS
+from casemgr.permissions import Action, Actor, allowed
+from casemgr.services import athletes, cases
+from casemgr.services.dto import AthleteInfo, CaseInfo
+from casemgr.vocab import MECHANISMS
+from ui import tasks
+from ui.case_header import grade_text
 from ui.case_list_model import (
     COL_ATHLETE,
     COL_DAY,
+    COL_EXPECTED,
     COL_FLAGS,
     COL_INJURY,
     COL_LAST_ENTRY,
     COL_PHASE,
+    COL_READINESS,
     COL_SPORT,
     COL_STATUS,
+    REGIONS,
     ROW_ROLE,
     STATUSES,
     CaseFilterProxyModel,
     CaseListModel,
+    ReadinessGlance,
     injury_text,
     local_time_text,
     phase_text,
+    region_label,
     status_label,
 )
+from ui.errors import show_domain_error
+from ui.lock import IdleLock, ui_settings
+
+if TYPE_CHECKING:  # the workspace and dialogs load when first opened, not at start-up
+    from ui.athlete_dialogs import AthleteDialog, CaseDialog
+    from ui.case_workspace import CaseWorkspace
 
 log = logging.getLogger(__name__)
+
+READINESS_DELAY_MS = 150
 
 # Starting column widths, as typical content, until the user resizes them (then remembered).
 # Injury and Phase share the remaining width; their full text is in the tooltip.
@@ -60,15 +79,15 @@ _COLUMN_SAMPLES = {
     COL_ATHLETE: "Alexandra Fernández",
     COL_SPORT: "Field hockey",
     COL_DAY: "999",
+    COL_READINESS: "✓ 10/10 criteria",
+    COL_EXPECTED: "999-999",
     COL_STATUS: "Surveillance",
     COL_FLAGS: "99",
     COL_LAST_ENTRY: "2030-12-31 23:59",
 }
 
 
-def ui_settings() -> QSettings:
-    """Window geometry and similar UI state, in the data directory (``CASEMGR_HOME``)."""
-    return QSettings(str(paths.home() / "ui.ini"), QSettings.Format.IniFormat)
+__all__ = ["CaseSummaryPanel", "MainWindow", "ui_settings"]
 
 
 class CaseSummaryPanel(QWidget):
@@ -96,13 +115,7 @@ class CaseSummaryPanel(QWidget):
     def show_case(self, info: CaseInfo, today: date | None = None) -> None:
         today = today or date.today()
         self.case_id = info.id
-        grade = info.grade_label
-        if info.classification == "bamic":
-            grade = self.tr("BAMIC {0}").format(grade)
-            if info.site in BAMIC_SITES:
-                grade += f" ({self.tr(BAMIC_SITES[info.site])})"
-        elif info.classification == "munich":
-            grade = self.tr("Munich {0}").format(grade)
+        grade = grade_text(info)
         days = info.days_since_injury(today)
         rows = [
             (self.tr("Injury"), injury_text(info.side, info.region, info.muscle, "")),
@@ -144,11 +157,21 @@ class MainWindow(QMainWindow):
     """The app's main window for one logged-in user."""
 
     case_activated = Signal(int)  # case id: double-click or Enter on a row
+    workspace_opened = Signal(object)  # a new CaseWorkspace (to add plots, plans... to it)
 
     def __init__(self, database, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._database = database
         self._actor = actor
+        self.workspaces: dict[int, CaseWorkspace] = {}
+        self._readiness_task: tasks.TaskHandle | None = None
+        self.dialog: QWidget | None = None  # the dialog opened last
+        self.idle_lock = IdleLock(database, actor, parent=self)
+        self._pending_readiness: list[int] = []
+        self._readiness_timer = QTimer(self)
+        self._readiness_timer.setSingleShot(True)
+        self._readiness_timer.setInterval(READINESS_DELAY_MS)
+        self._readiness_timer.timeout.connect(self._on_readiness_timer_timeout)
         title = self.tr("casemgr — {0}").format(get_meta(database, "clinic_name", "Clinic"))
         if is_demo(database):
             title += self.tr(" — DEMO DATABASE")
@@ -190,7 +213,37 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(self.tr("&About casemgr"), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._on_about_triggered)
-        self.addActions([self.refresh_action, self.find_action, self.quit_action])
+
+        self.open_workspace_action = QAction(self.tr("&Open case workspace"), self)
+        self.open_workspace_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_workspace_action.setStatusTip(self.tr("Open the selected case in its window"))
+        self.open_workspace_action.triggered.connect(self._on_open_workspace_triggered)
+        self.new_athlete_action = QAction(self.tr("&New athlete…"), self)
+        self.new_athlete_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_athlete_action.triggered.connect(self._on_new_athlete_triggered)
+        self.edit_athlete_action = QAction(self.tr("&Edit athlete…"), self)
+        self.edit_athlete_action.triggered.connect(self._on_edit_athlete_triggered)
+        self.open_case_action = QAction(self.tr("Open a &case…"), self)
+        self.open_case_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.open_case_action.triggered.connect(self._on_open_case_triggered)
+        self.lock_action = QAction(self.tr("&Lock now"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self._on_lock_triggered)
+        role = self._actor.role
+        self.new_athlete_action.setEnabled(allowed(role, Action.EDIT_ATHLETE))
+        self.edit_athlete_action.setEnabled(allowed(role, Action.EDIT_ATHLETE))
+        self.open_case_action.setEnabled(allowed(role, Action.OPEN_CASE))
+        self.addActions(
+            [
+                self.refresh_action,
+                self.find_action,
+                self.quit_action,
+                self.open_workspace_action,
+                self.new_athlete_action,
+                self.open_case_action,
+                self.lock_action,
+            ]
+        )
 
     def _build_central(self) -> None:
         self.search_edit = QLineEdit()
@@ -206,6 +259,22 @@ class MainWindow(QMainWindow):
             self.status_combo.addItem(status_label(status), status)
         self.status_combo.currentIndexChanged.connect(self._on_status_combo_changed)
 
+        self.region_combo = QComboBox()
+        self.region_combo.setObjectName("region_filter")
+        self.region_combo.addItem(self.tr("Any region"), None)
+        for region in REGIONS:
+            self.region_combo.addItem(region_label(region).capitalize(), region)
+        self.region_combo.currentIndexChanged.connect(self._on_region_combo_changed)
+        self.phase_combo = QComboBox()
+        self.phase_combo.setObjectName("phase_filter")
+        self.phase_combo.addItem(self.tr("Any phase"), None)
+        for ordinal in range(1, 8):
+            self.phase_combo.addItem(self.tr("Phase {0}").format(ordinal), ordinal)
+        self.phase_combo.currentIndexChanged.connect(self._on_phase_combo_changed)
+        self.flags_check = QCheckBox(self.tr("With open &flags"))
+        self.flags_check.setObjectName("flags_filter")
+        self.flags_check.toggled.connect(self._on_flags_check_toggled)
+
         self.count_label = QLabel()
         self.count_label.setObjectName("case_count")
 
@@ -215,6 +284,9 @@ class MainWindow(QMainWindow):
         status_caption.setBuddy(self.status_combo)
         filters.addWidget(status_caption)
         filters.addWidget(self.status_combo)
+        filters.addWidget(self.region_combo)
+        filters.addWidget(self.phase_combo)
+        filters.addWidget(self.flags_check)
         filters.addSpacing(12)
         filters.addWidget(self.count_label)
 
@@ -272,13 +344,22 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.refresh_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
-        edit_menu.addAction(self.find_action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        bar = self.menuBar()
+        self.file_menu: QMenu = bar.addMenu(self.tr("&File"))
+        self.file_menu.addAction(self.new_athlete_action)
+        self.file_menu.addAction(self.open_case_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.lock_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.edit_menu: QMenu = bar.addMenu(self.tr("&Edit"))
+        self.edit_menu.addAction(self.find_action)
+        self.case_menu: QMenu = bar.addMenu(self.tr("&Case"))
+        self.case_menu.addAction(self.open_workspace_action)
+        self.case_menu.addAction(self.edit_athlete_action)
+        self.view_menu: QMenu = bar.addMenu(self.tr("&View"))
+        self.view_menu.addAction(self.refresh_action)
+        help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
     def _build_status_bar(self) -> None:
@@ -321,6 +402,36 @@ class MainWindow(QMainWindow):
         )
         if selected is not None and not self.select_case(selected):
             self.summary_panel.show_message(self.tr("Select a case to see its summary."))
+        self._pending_readiness = [r.case_id for r in rows if r.status != "closed"]
+        if tasks.is_synchronous():
+            self._on_readiness_timer_timeout()
+        else:  # let the window paint first: the worker would compete for the GIL
+            self._readiness_timer.start()
+
+    def open_workspace(self, case_id: int) -> CaseWorkspace | None:
+        """Open (or bring forward) the workspace window of *case_id*."""
+        existing = self.workspaces.get(case_id)
+        if existing is not None:
+            existing.showNormal()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        from ui.case_workspace import CaseWorkspace
+
+        try:
+            workspace = CaseWorkspace(self._database, self._actor, case_id, self)
+        except CaseMgrError as exc:
+            log.info("Workspace of case %s not opened: %s", case_id, exc)
+            show_domain_error(self, exc)
+            return None
+        workspace.case_changed.connect(self._on_workspace_case_changed)
+        workspace.closed.connect(self._on_workspace_closed)
+        self.workspaces[case_id] = workspace
+        self.workspace_opened.emit(workspace)
+        workspace.show()
+        workspace.raise_()
+        workspace.activateWindow()
+        return workspace
 
     def select_case(self, case_id: int) -> bool:
         """Make *case_id* the current row (if it is listed and not filtered out)."""
@@ -369,6 +480,91 @@ class MainWindow(QMainWindow):
     def _on_case_activated(self, case_id: int) -> None:
         if self.summary_panel.case_id != case_id:
             self._show_case(case_id)
+        self.open_workspace(case_id)
+
+    def _on_region_combo_changed(self, _index: int) -> None:
+        self.proxy.set_region_filter(self.region_combo.currentData())
+        self._update_count()
+
+    def _on_phase_combo_changed(self, _index: int) -> None:
+        self.proxy.set_phase_filter(self.phase_combo.currentData())
+        self._update_count()
+
+    def _on_flags_check_toggled(self, on: bool) -> None:
+        self.proxy.set_flags_filter(on)
+        self._update_count()
+
+    def _on_open_workspace_triggered(self) -> None:
+        case_id = self.current_case_id()
+        if case_id is not None:
+            self.open_workspace(case_id)
+
+    def _on_workspace_case_changed(self, _case_id: int) -> None:
+        self.refresh()
+
+    def _on_workspace_closed(self, case_id: int) -> None:
+        workspace = self.workspaces.pop(case_id, None)
+        if workspace is not None:
+            workspace.deleteLater()
+
+    def _on_lock_triggered(self) -> None:
+        self.idle_lock.lock()
+
+    def _on_new_athlete_triggered(self) -> None:
+        from ui.athlete_dialogs import AthleteDialog
+
+        dialog = AthleteDialog(self._database, self._actor, None, self)
+        dialog.saved.connect(lambda athlete: self._on_athlete_saved(dialog, athlete))
+        self._open(dialog)
+
+    def _on_athlete_saved(self, dialog: AthleteDialog, athlete: AthleteInfo) -> None:
+        self.statusBar().showMessage(self.tr("{0} saved.").format(athlete.full_name), 5000)
+        self.refresh()
+        if dialog.open_case_check.isVisible() and dialog.open_case_check.isChecked():
+            self.open_case_dialog(athlete.id)
+
+    def _on_edit_athlete_triggered(self) -> None:
+        index = self.case_view.currentIndex()
+        if not index.isValid():
+            return
+        try:
+            with self._database.session() as s:
+                athlete = athletes.get_athlete(s, self._actor, index.data(ROW_ROLE).athlete_id)
+        except CaseMgrError as exc:
+            show_domain_error(self, exc)
+            return
+        from ui.athlete_dialogs import AthleteDialog
+
+        dialog = AthleteDialog(self._database, self._actor, athlete, self)
+        dialog.saved.connect(lambda _athlete: self.refresh())
+        self._open(dialog)
+
+    def _on_open_case_triggered(self) -> None:
+        index = self.case_view.currentIndex()
+        self.open_case_dialog(index.data(ROW_ROLE).athlete_id if index.isValid() else None)
+
+    def open_case_dialog(self, athlete_id: int | None = None) -> CaseDialog | None:
+        from ui.athlete_dialogs import CaseDialog
+
+        try:
+            dialog = CaseDialog(self._database, self._actor, athlete_id=athlete_id, parent=self)
+        except CaseMgrError as exc:
+            show_domain_error(self, exc)
+            return None
+        dialog.saved.connect(self._on_case_opened)
+        self._open(dialog)
+        return dialog
+
+    def _on_case_opened(self, info: CaseInfo) -> None:
+        self.refresh()
+        self.select_case(info.id)
+        self.open_workspace(info.id)
+
+    def _on_readiness_timer_timeout(self) -> None:
+        self._evaluate_open_cases(self._pending_readiness)
+
+    def _on_readiness_evaluated(self, glances: dict[int, ReadinessGlance]) -> None:
+        self.model.set_readiness(glances)
 
     def _on_about_triggered(self) -> None:
         self.about_box = QMessageBox(
@@ -399,6 +595,41 @@ class MainWindow(QMainWindow):
             return
         self.summary_panel.show_case(info)
 
+    def _open(self, dialog: QWidget) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.open()
+
+    def _evaluate_open_cases(self, case_ids: list[int]) -> None:
+        """Readiness at a glance for every open case, off the GUI thread."""
+        if self._readiness_task is not None and not self._readiness_task.done:
+            self._readiness_task.cancel()
+        database, actor = self._database, self._actor
+
+        def work() -> dict[int, ReadinessGlance]:
+            from casemgr.services import readiness  # the clinical engine loads off-thread
+
+            out = {}
+            with database.session() as s:
+                for case_id in case_ids:
+                    try:
+                        r = readiness.evaluate_case(s, actor, case_id)
+                    except CaseMgrError as exc:
+                        log.info("Readiness of case %s not evaluated: %s", case_id, exc)
+                        continue
+                    out[case_id] = ReadinessGlance(
+                        r.met, r.total, r.evaluation.verdict, r.evaluation.summary, len(r.signals)
+                    )
+            return out
+
+        self._readiness_task = tasks.run_task(
+            work, self._on_readiness_evaluated, self._on_readiness_failed, owner=self
+        )
+
+    def _on_readiness_failed(self, exc: BaseException) -> None:
+        log.warning("Readiness at a glance failed: %s", exc)
+        self.statusBar().showMessage(self.tr("Readiness not evaluated: {0}").format(exc), 8000)
+
     def _cases_text(self, count: int) -> str:
         return self.tr("1 case") if count == 1 else self.tr("{0} cases").format(count)
 
@@ -426,6 +657,8 @@ class MainWindow(QMainWindow):
             self.case_view.horizontalHeader().restoreState(header)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for workspace in list(self.workspaces.values()):
+            workspace.close()
         settings = ui_settings()
         settings.setValue("main_window/geometry", self.saveGeometry())
         settings.setValue("main_window/splitter", self.splitter.saveState())
