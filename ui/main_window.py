@@ -62,6 +62,7 @@ from ui.case_list_model import (
     region_label,
     status_label,
 )
+from ui.case_views import attach_case_views, open_case_review, open_report_dialog
 from ui.errors import show_domain_error
 from ui.lock import IdleLock, ui_settings
 
@@ -226,6 +227,13 @@ class MainWindow(QMainWindow):
         self.open_case_action = QAction(self.tr("Open a &case…"), self)
         self.open_case_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.open_case_action.triggered.connect(self._on_open_case_triggered)
+        self.report_action = QAction(self.tr("&Report…"), self)
+        self.report_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.report_action.setEnabled(allowed(self._actor.role, Action.REPORT))
+        self.report_action.triggered.connect(self._on_report_triggered)
+        self.case_review_action = QAction(self.tr("Case &review…"), self)
+        self.case_review_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.case_review_action.triggered.connect(self._on_case_review_triggered)
         self.lock_action = QAction(self.tr("&Lock now"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self._on_lock_triggered)
@@ -349,6 +357,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.new_athlete_action)
         self.file_menu.addAction(self.open_case_action)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.report_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.lock_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -358,6 +368,7 @@ class MainWindow(QMainWindow):
         self.case_menu.addAction(self.open_workspace_action)
         self.case_menu.addAction(self.edit_athlete_action)
         self.view_menu: QMenu = bar.addMenu(self.tr("&View"))
+        self.view_menu.addAction(self.case_review_action)
         self.view_menu.addAction(self.refresh_action)
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -426,6 +437,7 @@ class MainWindow(QMainWindow):
             return None
         workspace.case_changed.connect(self._on_workspace_case_changed)
         workspace.closed.connect(self._on_workspace_closed)
+        attach_case_views(workspace)
         self.workspaces[case_id] = workspace
         self.workspace_opened.emit(workspace)
         workspace.show()
@@ -506,6 +518,20 @@ class MainWindow(QMainWindow):
         workspace = self.workspaces.pop(case_id, None)
         if workspace is not None:
             workspace.deleteLater()
+
+    def _on_report_triggered(self) -> None:
+        case_id = self.current_case_id()
+        if case_id is None:
+            self.statusBar().showMessage(self.tr("Select a case to report on."), 5000)
+            return
+        open_report_dialog(self, self._database, self._actor, case_id)
+
+    def _on_case_review_triggered(self) -> None:
+        open_case_review(self)
+
+    @property
+    def database(self):
+        return self._database
 
     def _on_lock_triggered(self) -> None:
         self.idle_lock.lock()
