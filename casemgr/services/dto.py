@@ -116,6 +116,7 @@ class EntryInfo:
     voided_at: datetime | None
     void_reason: str
     version: int
+    voided_by_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ Stored as one ``measure`` timeline entry with source ``timing-gates``:
 - ``f0_rel`` (N/kg), ``v0`` (m/s), ``pmax_rel`` (W/kg): the force-velocity profile with air
   resistance (Samozino et al. 2022);
 - the entry's data keeps every split (non-standard distances too) and the full profile
-  (``SprintProfile.as_dict()``) under ``"timing_gates"``; its text summarises both.
+  (``SprintProfile.as_dict()``) as ``"splits"`` ([[d, t], ...]) and ``"profile"``; its text summarises both.
 """
 
 from __future__ import annotations
@@ -139,15 +139,11 @@ def record_timing_gate_test(
         source=SOURCE,
         title=("Baseline: " if is_baseline else "") + f"Timing gates {gates} m",
         note=f"{text}\n\n{note.strip()}" if note.strip() else text,
-        extra_data={
-            "timing_gates": {
-                "splits": [
-                    {"distance_m": d, "time_s": t}
-                    for d, t in zip(profile.distances, profile.times, strict=True)
-                ],
-                "correction": profile.correction,
-                "profile": profile.as_dict(),
-            }
+        extra_data={  # the shape the timing-gate form and the plots share
+            "test": "timing_gate",
+            "splits": [[d, t] for d, t in zip(profile.distances, profile.times, strict=True)],
+            "correction": profile.correction,
+            "profile": profile.as_dict(),
         },
     )
     return entry, profile

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from casemgr import audit
 from casemgr.db.base import utcnow
@@ -39,7 +39,7 @@ def catalogue():
     return load_catalogue()
 
 
-def entry_info(entry: TimelineEntry, author_name: str) -> EntryInfo:
+def entry_info(entry: TimelineEntry, author_name: str, voided_by_name: str = "") -> EntryInfo:
     return EntryInfo(
         id=entry.id,
         case_id=entry.case_id,
@@ -58,6 +58,7 @@ def entry_info(entry: TimelineEntry, author_name: str) -> EntryInfo:
         voided_at=entry.voided_at,
         void_reason=entry.void_reason,
         version=entry.version,
+        voided_by_name=voided_by_name,
     )
 
 
@@ -489,8 +490,12 @@ def amend_entry(
     body: str | None = None,
     data: dict | None = None,
     values: list[MeasureValue] | None = None,
+    extra_data: dict | None = None,
 ) -> EntryInfo:
     """Correct an entry: the original stays (marked amended); the correction supersedes it.
+
+    *extra_data* replaces what a measure entry keeps beside its values (e.g. a corrected
+    timing-gate test's splits and profile).
 
     For measure entries pass the corrected *values*; for feedback pass *data* with the
     feedback fields; for sessions pass *data* as ``SessionInput`` fields.
@@ -535,7 +540,13 @@ def amend_entry(
                 is_baseline=entry.data.get("is_baseline", False),
                 source=entry.data.get("source", "manual"),
             )
-            new.data = {**entry.data, "values": stored}
+            kept = extra_data if extra_data is not None else entry.data
+            new.data = {
+                **kept,
+                "values": stored,
+                "is_baseline": entry.data.get("is_baseline", False),
+                "source": entry.data.get("source", "manual"),
+            }
         else:
             fields = (
                 data
@@ -597,7 +608,9 @@ def void_entry(
         athlete_id=case.athlete_id,
         reason=reason[:500],
     )
-    return entry_info(entry, _author_name(session, entry.author_id))
+    return entry_info(
+        entry, _author_name(session, entry.author_id), _author_name(session, actor.user_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -651,17 +664,30 @@ def list_entries(
         if newest_first
         else (TimelineEntry.occurred_at, TimelineEntry.id)
     )
+    voider = aliased(User)
     stmt = (
-        select(TimelineEntry, User.display_name)
+        select(TimelineEntry, User.display_name, voider.display_name)
         .join(User, TimelineEntry.author_id == User.id)
+        .outerjoin(voider, TimelineEntry.voided_by_id == voider.id)
         .where(*conds)
         .order_by(*order)
         .offset(offset)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    items = tuple(entry_info(e, name) for e, name in session.execute(stmt))
+    items = tuple(entry_info(e, name, voided or "") for e, name, voided in session.execute(stmt))
     return Page(items=items, total=total, offset=offset)
+
+
+def list_authors(session: Session, actor: Actor, case_id: int) -> list[tuple[int, str, str]]:
+    """Everyone who wrote on the case's timeline: (user id, display name, role), by name."""
+    load_case(session, actor, case_id, Action.VIEW_CLINICAL)
+    rows = session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(User.id.in_(select(TimelineEntry.author_id).where(TimelineEntry.case_id == case_id)))
+        .order_by(User.display_name)
+    )
+    return [(uid, name, role) for uid, name, role in rows]
 
 
 def entry_history(session: Session, actor: Actor, entry_id: int) -> list[EntryInfo]:

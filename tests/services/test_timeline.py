@@ -233,3 +233,30 @@ def test_phase_moves_need_a_reason_and_are_on_the_timeline(clinic):
         ).items
     assert [c.data["direction"] for c in changes] == ["open", "advance", "step_back"]
     assert changes[-1].body == "pain 4/10 after strides"
+
+
+def test_voids_name_who_voided_and_authors_are_listed(clinic):
+    with clinic.session() as s:
+        entry = timeline.add_note(s, clinic.actors["coach"], clinic.case_id, "x")
+        timeline.add_note(s, clinic.actors["scientist"], clinic.case_id, "y")
+    with clinic.session() as s:
+        timeline.void_entry(s, clinic.actors["doctor"], entry.id, entry.version, "wrong case")
+    with clinic.session() as s:
+        page = timeline.list_entries(s, clinic.actors["physio"], clinic.case_id,
+                                     TimelineFilter(kinds=("note",)))
+        authors = timeline.list_authors(s, clinic.actors["physio"], clinic.case_id)
+    assert page.items[0].voided_by_name == "Test doctor"
+    assert [(name, role) for _id, name, role in authors] == [
+        ("Test coach", "coach"), ("Test physio", "physio"), ("Test scientist", "scientist")]
+
+
+def test_amending_a_measure_entry_can_replace_its_extra_data(clinic):
+    with clinic.session() as s:
+        entry = timeline.record_measures(
+            s, clinic.actors["scientist"], clinic.case_id, [MeasureValue("split_10m", 2.1)],
+            extra_data={"splits": [[10, 2.1]]})
+    with clinic.session() as s:
+        new = timeline.amend_entry(s, clinic.actors["scientist"], entry.id, entry.version,
+                                   "gate 10 m misread", values=[MeasureValue("split_10m", 2.0)],
+                                   extra_data={"splits": [[10, 2.0]]})
+    assert new.data["splits"] == [[10, 2.0]] and new.data["values"][0]["value"] == 2.0
