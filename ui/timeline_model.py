@@ -301,7 +301,9 @@ class CaseTimelineModel(QAbstractTableModel):
             return plain_tooltip(text)
         if col == COL_STATUS and entry.status == "voided":
             return plain_tooltip(
-                _tr("Voided on {0}: {1}").format(local_text(entry.voided_at), entry.void_reason)
+                _tr("Voided on {0} by {1}: {2}").format(
+                    local_text(entry.voided_at), entry.voided_by_name or "?", entry.void_reason
+                )
             )
         if col == COL_STATUS and entry.supersedes_id is not None:
             return plain_tooltip(

@@ -139,7 +139,7 @@ class TimelineView(QWidget):
         self.author_combo.setObjectName("author_filter")
         self.author_combo.addItem(self.tr("Anyone"), None)
         self.author_combo.addItem(self.tr("Me"), self._actor.user_id)
-        self.author_combo.setToolTip(self.tr("Authors of the entries loaded so far"))
+        self.author_combo.setToolTip(self.tr("Everyone who wrote on this case's timeline"))
 
         self.since_edit = self._date_edit("since_filter", self.tr("From"))
         self.until_edit = self._date_edit("until_filter", self.tr("To"))
@@ -280,6 +280,7 @@ class TimelineView(QWidget):
         self._search_timer.stop()
         keep = self.current_entry()
         try:
+            self._load_authors()
             self.model.reload()
         except CaseMgrError as exc:
             log.info("Timeline not loaded: %s", exc)
@@ -357,6 +358,18 @@ class TimelineView(QWidget):
 
     def _on_model_reset(self) -> None:
         self._scanned = 0
+
+    def _load_authors(self) -> None:
+        """Offer every author of the case in the author filter (one query)."""
+        with self._database.session() as s:
+            authors = timeline.list_authors(s, self._actor, self.case_id)
+        for user_id, name, role in authors:
+            if user_id in self._authors or user_id == self._actor.user_id:
+                continue
+            self._authors[user_id] = name
+            self.author_combo.blockSignals(True)
+            self.author_combo.addItem(f"{name} ({discipline_label(role)})", user_id)
+            self.author_combo.blockSignals(False)
 
     def _note_author(self, entry: EntryInfo) -> None:
         if entry.author_id in self._authors or entry.author_id == self._actor.user_id:
