@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -56,6 +57,7 @@ from casemgr.services.base import ACTION_TEXT
 from casemgr.services.dto import AthleteInfo, CaseInfo, EntryInfo, MeasureValue
 from casemgr.services.timeline import SessionInput
 from casemgr.vocab import SESSION_TYPES, SURFACES
+from ui import drafts
 from ui.errors import ConflictDialog
 from ui.timeline_model import entry_text, local_text
 
@@ -74,6 +76,9 @@ CORRECTIONS = {
     "tc": "Estimated time correction",
     "fd": "Estimated flying distance",
 }
+
+
+DRAFT_DELAY_MS = 1500  # autosave this long after the last keystroke
 
 
 @dataclass(frozen=True)
@@ -1435,12 +1440,71 @@ class EntryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self._build_draft_bar())
         layout.addWidget(self.denied_label)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
         self.kind_combo.currentIndexChanged.connect(self._on_kind_combo_changed)
         self._on_kind_combo_changed(0)
+        self._draft_path = drafts.draft_path(actor.username, context.case.id)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._offer_draft()
+
+    # -- drafts (autosaved typing) --------------------------------------------------------
+
+    def _build_draft_bar(self) -> QWidget:
+        self.draft_bar = QFrame()
+        self.draft_bar.setObjectName("draft_bar")
+        self.draft_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.draft_label = QLabel()
+        self.draft_label.setWordWrap(True)
+        self.draft_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.restore_draft_button = QPushButton(self.tr("&Restore"))
+        self.restore_draft_button.clicked.connect(self._on_restore_draft_button_clicked)
+        self.discard_draft_button = QPushButton(self.tr("Discard"))
+        self.discard_draft_button.clicked.connect(self._on_discard_draft_button_clicked)
+        row = QHBoxLayout(self.draft_bar)
+        row.addWidget(self.draft_label, 1)
+        row.addWidget(self.restore_draft_button)
+        row.addWidget(self.discard_draft_button)
+        self.draft_bar.hide()
+        return self.draft_bar
+
+    def _offer_draft(self) -> None:
+        found = drafts.load(self._draft_path)
+        if found is None:
+            return
+        saved_at, fields = found
+        self._pending_draft = fields
+        self.draft_label.setText(
+            self.tr(
+                "Unsaved typing from {0} was kept (the app closed before it was saved)."
+            ).format(local_text(saved_at))
+        )
+        self.draft_bar.show()
+
+    def _on_restore_draft_button_clicked(self) -> None:
+        drafts.restore(self.forms, getattr(self, "_pending_draft", {}))
+        kinds = list(getattr(self, "_pending_draft", {}))
+        if kinds and kinds[0] in self.forms:
+            self.show_kind(kinds[0])
+        self.draft_bar.hide()
+
+    def _on_discard_draft_button_clicked(self) -> None:
+        self._draft_path.unlink(missing_ok=True)
+        self.draft_bar.hide()
+
+    def save_draft(self) -> None:
+        """Write what is typed now (called shortly after the last keystroke)."""
+        self._draft_timer.stop()
+        try:
+            drafts.save(self._draft_path, drafts.capture(self.forms))
+        except OSError as exc:
+            log.warning("Draft not saved: %s", exc)
 
     @property
     def current_form(self) -> EntryForm:
@@ -1472,10 +1536,12 @@ class EntryPanel(QWidget):
     def _on_form_edited(self) -> None:
         if self.error_label.isVisible() and self.sender() is self.current_form:
             self.error_label.hide()
+        self._draft_timer.start()
 
     def _on_clear_button_clicked(self) -> None:
         self.current_form.clear()
         self.error_label.hide()
+        self.save_draft()
 
     def _on_save_button_clicked(self) -> None:
         self.save()
@@ -1492,6 +1558,7 @@ class EntryPanel(QWidget):
             return False
         form.clear()
         self.error_label.hide()
+        self.save_draft()
         self.entry_saved.emit(form.kind, message)
         return True
 
