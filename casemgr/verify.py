@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from casemgr import audit
-from casemgr.db.engine import Database
+from casemgr.db.engine import Database, wrap_db_error
 from casemgr.db.models import Athlete, InjuryCase, Measure, TimelineEntry
 from casemgr.db.open import open_database
 
@@ -64,5 +65,7 @@ def verify_database(db: str | None) -> VerifyReport:
     database = open_database(db)
     try:
         return verify_open(database)
+    except SQLAlchemyError as exc:  # a page too damaged to read even for the checks
+        raise wrap_db_error(exc, database.describe()) from exc
     finally:
         database.dispose()
