@@ -501,4 +501,5 @@ def _restore_postgres(url: str, backup: Path, manifest: dict, actor_for) -> Rest
             )
     finally:
         database.dispose()
-    return RestoreResult(url, safety, manifest, tuple(checks))
+    shown = make_url(url).render_as_string(hide_password=True)
+    return RestoreResult(shown, safety, manifest, tuple(checks))
