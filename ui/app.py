@@ -16,6 +16,7 @@ from casemgr.errors import DatabaseError
 from casemgr.logsetup import configure_logging
 from casemgr.resources import resource_path
 from ui import errors, tasks
+from ui.data_actions import remind_backup_if_due
 from ui.login_dialog import LoginDialog
 from ui.main_window import MainWindow
 
@@ -82,18 +83,23 @@ def run_app(db: str | None = None, user: str | None = None) -> int:
     app = create_application()
     errors.install_excepthook()
     log.info("casemgr %s starting", __version__)
-    try:
-        database = open_database(db)
-    except DatabaseError as exc:
-        log.warning("Database not opened: %s", exc)
-        errors.show_error(None, _tr("casemgr cannot open the database"), str(exc))
-        return EXIT_ERROR
+    while True:
+        try:
+            database = open_database(db)
+            break
+        except DatabaseError as exc:
+            log.warning("Database not opened: %s", exc)
+            from ui.recovery import offer_restore
+
+            if not offer_restore(db, str(exc)):
+                return EXIT_ERROR
     try:
         login = LoginDialog(database, username=user or os.environ.get("CASEMGR_USER", ""))
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return EXIT_OK
         window = MainWindow(database, login.actor)
         window.show()
+        remind_backup_if_due(window, database, login.actor)
         return app.exec()
     finally:
         tasks.wait_for_all()

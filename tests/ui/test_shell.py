@@ -334,16 +334,16 @@ def test_run_app_logs_in_and_shows_the_main_window(qtbot, clinic, monkeypatch):
 
 def test_run_app_words_a_database_it_cannot_open(tmp_path, monkeypatch):
     import ui.app
+    import ui.recovery
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     shown = []
-    monkeypatch.setattr(
-        ui.app.errors, "show_error", lambda parent, title, message: shown.append(message)
-    )
+    monkeypatch.setattr(ui.recovery, "offer_restore", lambda db, reason: shown.append(reason))
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("these are not the records you are looking for\n" * 200)
     assert ui.app.run_app(db=str(not_a_db)) == 1
     assert len(shown) == 1 and "Traceback" not in shown[0]
+    assert "not a casemgr database" in shown[0]
 
 
 def test_unexpected_errors_are_logged_and_shown_with_details(qtbot, monkeypatch):
