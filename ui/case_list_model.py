@@ -139,6 +139,8 @@ class CaseListModel(QAbstractTableModel):
         self._expected: dict[int, ExpectedReturn | None] = {}
         self._readiness: dict[int, ReadinessGlance] = {}
         self._today = date.today()
+        self._display_cache: list[dict[int, str]] = []
+        self._sort_cache: list[dict[int, Any]] = []
 
     # -- data in -------------------------------------------------------------------------
 
@@ -149,11 +151,17 @@ class CaseListModel(QAbstractTableModel):
         self._search_keys = [fold(f"{r.athlete_name} {r.external_id or ''}") for r in self._rows]
         self._expected = {r.case_id: row_expected(r) for r in self._rows}
         self._today = today or date.today()
+        # display texts and sort keys are made once per row when first asked for (the view
+        # asks for each cell many times while painting, the proxy while sorting)
+        self._display_cache: list[dict[int, str]] = [{} for _ in self._rows]
+        self._sort_cache: list[dict[int, Any]] = [{} for _ in self._rows]
         self.endResetModel()
 
     def set_readiness(self, readiness: Mapping[int, ReadinessGlance]) -> None:
         """Readiness per case id (cases not given show nothing)."""
         self._readiness = dict(readiness)
+        for cached in (*self._display_cache, *self._sort_cache):
+            cached.pop(COL_READINESS, None)
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, COL_READINESS),
@@ -165,6 +173,18 @@ class CaseListModel(QAbstractTableModel):
 
     def row_at(self, row: int) -> CaseRow:
         return self._rows[row]
+
+    def search_key(self, row: int) -> str:
+        """The folded name and external id of *row* (what the search matches)."""
+        return self._search_keys[row]
+
+    def sort_key(self, row: int, col: int) -> Any:
+        """The raw value *row* sorts by in column *col* (``SORT_ROLE``)."""
+        cached = self._sort_cache[row]
+        if col in cached:
+            return cached[col]
+        value = cached[col] = self._sort_value(self._rows[row], col)
+        return value
 
     def row_of_case(self, case_id: int) -> int:
         """The row number of *case_id*, or -1."""
@@ -209,11 +229,16 @@ class CaseListModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row, col = self._rows[index.row()], index.column()
+        n, col = index.row(), index.column()
+        row = self._rows[n]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
+            cached = self._display_cache[n]
+            text = cached.get(col)
+            if text is None:
+                text = cached[col] = self._display(row, col)
+            return text
         if role == SORT_ROLE:
-            return self._sort_value(row, col)
+            return self.sort_key(n, col)
         if role == ROW_ROLE:
             return row
         if role == SEARCH_ROLE:
@@ -361,8 +386,9 @@ class CaseFilterProxyModel(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         model = self.sourceModel()
-        index = model.index(source_row, COL_ATHLETE, source_parent)
-        row = index.data(ROW_ROLE)
+        direct = isinstance(model, CaseListModel)  # no QModelIndex round trip per row
+        index = None if direct else model.index(source_row, COL_ATHLETE, source_parent)
+        row = model.row_at(source_row) if direct else index.data(ROW_ROLE)
         if self._status is not None and row.status != self._status:
             return False
         if self._region is not None and row.region != self._region:
@@ -371,11 +397,19 @@ class CaseFilterProxyModel(QSortFilterProxyModel):
             return False
         if self._flags_only and not row.open_flags:
             return False
-        return not self._needle or self._needle in index.data(SEARCH_ROLE)
+        if not self._needle:
+            return True
+        key = model.search_key(source_row) if direct else index.data(SEARCH_ROLE)
+        return self._needle in key
 
     def lessThan(self, left: _Index, right: _Index) -> bool:
         """Compare raw Python values (dates, tuples); empty values sort first."""
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        model = self.sourceModel()
+        if isinstance(model, CaseListModel):
+            col = left.column()
+            a, b = model.sort_key(left.row(), col), model.sort_key(right.row(), col)
+        else:
+            a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
         if a is None or b is None:
             return a is None and b is not None
         return a < b

@@ -63,6 +63,7 @@ from ui.case_list_model import (
     status_label,
 )
 from ui.case_views import attach_case_views, open_case_review, open_report_dialog
+from ui.data_actions import install_file_menu
 from ui.errors import show_domain_error
 from ui.lock import IdleLock, ui_settings
 
@@ -88,7 +89,27 @@ _COLUMN_SAMPLES = {
 }
 
 
-__all__ = ["CaseSummaryPanel", "MainWindow", "ui_settings"]
+__all__ = ["CaseSummaryPanel", "MainWindow", "evaluate_glances", "ui_settings"]
+
+
+def evaluate_glances(database, actor: Actor, case_ids: list[int]) -> dict[int, ReadinessGlance]:
+    """Readiness at a glance of *case_ids* (run off the GUI thread)."""
+    from casemgr.services import readiness  # the clinical engine loads off-thread
+
+    if not case_ids:
+        return {}
+    try:
+        with database.session() as s:
+            evaluated = readiness.evaluate_cases(s, actor, case_ids)
+    except CaseMgrError as exc:  # PermissionDenied...
+        log.info("Readiness at a glance not evaluated: %s", exc)
+        return {}
+    return {
+        case_id: ReadinessGlance(
+            r.met, r.total, r.evaluation.verdict, r.evaluation.summary, len(r.signals)
+        )
+        for case_id, r in evaluated.items()
+    }
 
 
 class CaseSummaryPanel(QWidget):
@@ -359,6 +380,15 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.report_action)
         self.file_menu.addSeparator()
+        self.data_actions = install_file_menu(
+            self.file_menu,
+            self,
+            self._database,
+            self._actor,
+            self.current_case_id,
+            self.current_athlete_id,
+        )
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.lock_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -393,6 +423,10 @@ class MainWindow(QMainWindow):
     def current_case_id(self) -> int | None:
         index = self.case_view.currentIndex()
         return index.data(ROW_ROLE).case_id if index.isValid() else None
+
+    def current_athlete_id(self) -> int | None:
+        index = self.case_view.currentIndex()
+        return index.data(ROW_ROLE).athlete_id if index.isValid() else None
 
     def refresh(self) -> None:
         """Reload the case list, keeping the selected case selected."""
@@ -633,20 +667,7 @@ class MainWindow(QMainWindow):
         database, actor = self._database, self._actor
 
         def work() -> dict[int, ReadinessGlance]:
-            from casemgr.services import readiness  # the clinical engine loads off-thread
-
-            out = {}
-            with database.session() as s:
-                for case_id in case_ids:
-                    try:
-                        r = readiness.evaluate_case(s, actor, case_id)
-                    except CaseMgrError as exc:
-                        log.info("Readiness of case %s not evaluated: %s", case_id, exc)
-                        continue
-                    out[case_id] = ReadinessGlance(
-                        r.met, r.total, r.evaluation.verdict, r.evaluation.summary, len(r.signals)
-                    )
-            return out
+            return evaluate_glances(database, actor, case_ids)
 
         self._readiness_task = tasks.run_task(
             work, self._on_readiness_evaluated, self._on_readiness_failed, owner=self

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from typing import Literal
 
 __all__ = [
@@ -106,6 +108,50 @@ class CaseFlag:
         )
 
 
+class _RunningSD:
+    """The sample SD of a growing list of floats, equal to ``statistics.stdev`` of it.
+
+    Like ``statistics.stdev`` the sums are exact (fractions) and the square root is
+    correctly rounded, so the result is the same float; adding a value costs O(1) instead
+    of re-summing the whole list (surveillance runs for years of weekly tests).
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sx = Fraction(0)
+        self.sxx = Fraction(0)
+
+    def add(self, value: float) -> None:
+        x = Fraction(value)
+        self.n += 1
+        self.sx += x
+        self.sxx += x * x
+
+    def stdev(self) -> float:
+        n = self.n
+        if n < 2:
+            raise statistics.StatisticsError("stdev requires at least two data points")
+        mss = (n * self.sxx - self.sx * self.sx) / (n * (n - 1))
+        return _sqrt_of_frac(mss.numerator, mss.denominator)
+
+
+def _sqrt_of_frac(n: int, m: int) -> float:
+    """sqrt(n/m) correctly rounded to a float (as ``statistics`` does since 3.11)."""
+    q = (n.bit_length() - m.bit_length() - _SQRT_BITS) // 2
+    if q >= 0:
+        return float(_isqrt_rto(n, m << 2 * q) << q)
+    return _isqrt_rto(n << -2 * q, m) / (1 << -q)
+
+
+def _isqrt_rto(n: int, m: int) -> int:
+    """floor(sqrt(n/m)), with the last bit set when inexact (round to odd)."""
+    a = math.isqrt(n // m)
+    return a | (a * a * m != n)
+
+
+_SQRT_BITS = 2 * sys.float_info.mant_dig + 3
+
+
 def decline_flags(
     baseline_values: Sequence[float],
     results: Iterable[tuple[datetime, float]],
@@ -154,6 +200,7 @@ def decline_flags(
 
     records: list[DeclineRecord] = []
     previous: list[float] = []
+    running = _RunningSD()  # the SD of all previous results, without re-summing them
     for when, value in ordered:
         reasons: list[str] = []
         change_pct: float | None = None
@@ -182,7 +229,7 @@ def decline_flags(
         recent = previous if band_window is None else previous[-band_window:]
         if len(recent) >= band_min_results:
             mean = statistics.fmean(recent)
-            sd = statistics.stdev(recent)
+            sd = running.stdev() if band_window is None else statistics.stdev(recent)
             band_limit = mean - sign * band_sd * sd
             if sign * (band_limit - value) > 0:
                 band_flag = True
@@ -210,6 +257,7 @@ def decline_flags(
             )
         )
         previous.append(value)
+        running.add(value)
     return records
 
 

@@ -194,7 +194,11 @@ class Database:
             s.close()
 
     def dispose(self) -> None:
+        """Close every connection; a clean close removes the in-use marker."""
         self.engine.dispose()
+        path = self.path
+        if path is not None:
+            path.with_name(path.name + ".in-use").unlink(missing_ok=True)
 
     def describe(self) -> str:
         """The URL without a password, for messages and logs."""

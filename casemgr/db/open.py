@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import DatabaseError as SADatabaseError
@@ -48,7 +50,7 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
             raise DatabaseError(
                 f"{where} is empty. Create it with 'casemgr init' or 'casemgr demo'."
             )
-        if path is not None and tables:
+        if path is not None and tables and _needs_structure_check(path):
             with engine.connect() as conn:
                 result = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
             if result != "ok":
@@ -57,6 +59,8 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
                     "backup with 'casemgr restore BACKUP'."
                 )
         upgrade(engine, path if tables else None)
+        if path is not None:
+            in_use_marker(path).write_text(str(os.getpid()), encoding="utf-8")
     except DatabaseError:
         engine.dispose()
         raise
@@ -64,6 +68,21 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
         engine.dispose()
         raise wrap_db_error(exc, where) from exc
     return Database(url, engine)
+
+
+QUICK_CHECK_ALWAYS_BELOW = 64 * 1024 * 1024  # bytes: a full structure check costs little
+
+
+def in_use_marker(path: Path) -> Path:
+    """A file beside the database while it is open; left behind by a crash."""
+    return path.with_name(path.name + ".in-use")
+
+
+def _needs_structure_check(path: Path) -> bool:
+    """SQLite's quick_check reads the whole file: always for small databases, and for big
+    ones after a crash (the in-use marker was left) rather than at every start-up.
+    ``casemgr verify`` runs the full integrity check whatever the size."""
+    return path.stat().st_size < QUICK_CHECK_ALWAYS_BELOW or in_use_marker(path).exists()
 
 
 def get_meta(database: Database, key: str, default: str = "") -> str:

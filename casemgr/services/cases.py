@@ -328,13 +328,14 @@ def list_case_rows(session: Session, actor: Actor, *, include_closed: bool = Tru
         ).all()
     )
     flags = open_flag_counts(session)
-    last = dict(
-        session.execute(
-            select(TimelineEntry.case_id, func.max(TimelineEntry.occurred_at)).group_by(
-                TimelineEntry.case_id
-            )
-        ).all()
+    # one index seek per case (case_id, occurred_at), not a scan of every entry
+    latest = (
+        select(func.max(TimelineEntry.occurred_at))
+        .where(TimelineEntry.case_id == InjuryCase.id)
+        .correlate(InjuryCase)
+        .scalar_subquery()
     )
+    last = dict(session.execute(select(InjuryCase.id, latest)).all())
     stmt = (
         select(InjuryCase, Athlete, ProtocolPhase)
         .join(Athlete, InjuryCase.athlete_id == Athlete.id)
@@ -373,18 +374,25 @@ def list_case_rows(session: Session, actor: Actor, *, include_closed: bool = Tru
 
 def open_flag_counts(session: Session) -> dict[int, int]:
     """Active flags without an active resolution, per case."""
+    # "case_id IN (every case)" lets the (case_id, kind, occurred_at) index find the flags
+    # of each case instead of scanning the whole timeline
+    every_case = select(InjuryCase.id).scalar_subquery()
     resolved = {
         int(d.get("flag_id", 0))
         for (d,) in session.execute(
             select(TimelineEntry.data).where(
-                TimelineEntry.kind == "flag_resolved", TimelineEntry.status == "active"
+                TimelineEntry.case_id.in_(every_case),
+                TimelineEntry.kind == "flag_resolved",
+                TimelineEntry.status == "active",
             )
         )
     }
     counts: dict[int, int] = {}
     for entry_id, case_id in session.execute(
         select(TimelineEntry.id, TimelineEntry.case_id).where(
-            TimelineEntry.kind == "flag", TimelineEntry.status == "active"
+            TimelineEntry.case_id.in_(every_case),
+            TimelineEntry.kind == "flag",
+            TimelineEntry.status == "active",
         )
     ):
         if entry_id not in resolved:

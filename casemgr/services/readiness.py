@@ -6,11 +6,12 @@ checks of DOMAIN.md section 6 for the monitored measures (:data:`SURVEILLANCE_ME
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import DateTime, or_, select, type_coerce
+from sqlalchemy.orm import Session, joinedload
 
 from casemgr.clinical.catalogue import Catalogue, load_catalogue
 from casemgr.clinical.catalogue import Measure as CatalogueMeasure
@@ -22,7 +23,7 @@ from casemgr.clinical.surveillance import CaseFlag, DeclineRecord, case_flag, de
 from casemgr.db.base import utcnow
 from casemgr.db.models import InjuryCase, Measure, RtpDecision, TimelineEntry
 from casemgr.permissions import Action, Actor
-from casemgr.services.base import load_case
+from casemgr.services.base import load_case, require
 
 #: Measures checked for decline in surveillance (DOMAIN.md section 6); per-limb ones on the
 #: injured limb. Only those with a result since the case entered surveillance are shown.
@@ -110,72 +111,114 @@ class CaseReadiness:
 
 def case_facts(session: Session, case: InjuryCase, as_of: datetime | None = None) -> CaseFacts:
     """Everything the clinical engine needs about one case, in three queries."""
-    as_of = as_of or utcnow()
-    measures = tuple(
-        MeasurePoint(
-            key=m.key,
-            value=m.value,
-            measured_at=m.measured_at,
-            limb=m.limb or None,
-            is_baseline=m.is_baseline,
-            entry_id=m.entry_id,
-            source=m.source,
-        )
-        for m in session.scalars(
-            select(Measure)
+    return _facts_of(session, [case], as_of or utcnow())[case.id]
+
+
+def _facts_of(
+    session: Session, case_list: Sequence[InjuryCase], as_of: datetime
+) -> dict[int, CaseFacts]:
+    """The facts of several cases in three queries (whatever their number): the
+    measures (the case's own, the athlete's not tied to a case, and pre-injury baselines),
+    the checks and sessions, and the latest decision. Only the columns used are read."""
+    ids = [c.id for c in case_list]
+    measures: dict[int, list[MeasurePoint]] = {i: [] for i in ids}
+    checks: dict[int, list[CheckPoint]] = {i: [] for i in ids}
+    sessions: dict[int, list[SessionPoint]] = {i: [] for i in ids}
+    decisions: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(
+                InjuryCase.id,
+                Measure.key,
+                Measure.value,
+                # naive UTC, made aware below once per distinct moment (a test battery or a
+                # day's feedback shares one), not once per row
+                type_coerce(Measure.measured_at, DateTime()),
+                Measure.limb,
+                Measure.is_baseline,
+                Measure.entry_id,
+                Measure.source,
+            )
+            .join(InjuryCase, InjuryCase.athlete_id == Measure.athlete_id)
             .where(
-                Measure.athlete_id == case.athlete_id,
+                InjuryCase.id.in_(chunk),
                 Measure.status == "active",
                 Measure.measured_at <= as_of,
+                or_(
+                    Measure.case_id == InjuryCase.id,
+                    Measure.case_id.is_(None),
+                    Measure.is_baseline.is_(True),
+                ),
             )
-            .order_by(Measure.measured_at)
+            .order_by(InjuryCase.id, Measure.measured_at, Measure.id)
         )
-        if m.case_id in (case.id, None) or m.is_baseline
-    )
-    checks, sessions = [], []
-    for e in session.scalars(
-        select(TimelineEntry).where(
-            TimelineEntry.case_id == case.id,
-            TimelineEntry.status == "active",
-            TimelineEntry.kind.in_(("check", "session")),
-            TimelineEntry.occurred_at <= as_of,
+        point, moments = MeasurePoint, {}
+        for case_id, key, value, naive, limb, is_baseline, entry_id, source in rows:
+            measured_at = moments.get(naive)
+            if measured_at is None:
+                measured_at = moments[naive] = naive.replace(tzinfo=UTC)
+            measures[case_id].append(
+                point(key, value, measured_at, limb or None, is_baseline, entry_id, source)
+            )
+        for entry_id, case_id, kind, occurred_at, data in session.execute(
+            select(
+                TimelineEntry.id,
+                TimelineEntry.case_id,
+                TimelineEntry.kind,
+                TimelineEntry.occurred_at,
+                TimelineEntry.data,
+            )
+            .where(
+                TimelineEntry.case_id.in_(chunk),
+                TimelineEntry.status == "active",
+                TimelineEntry.kind.in_(("check", "session")),
+                TimelineEntry.occurred_at <= as_of,
+            )
+            .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
+        ):
+            if kind == "check":
+                checks[case_id].append(
+                    CheckPoint(
+                        check=data.get("check", ""),
+                        passed=bool(data.get("passed")),
+                        recorded_at=occurred_at,
+                        entry_id=entry_id,
+                    )
+                )
+            else:
+                sessions[case_id].append(
+                    SessionPoint(
+                        day=occurred_at.date(),
+                        session_type=data.get("session_type", "other"),
+                        minutes=float(data.get("minutes") or 0),
+                        srpe=data.get("srpe"),
+                        full_training=bool(data.get("full_training")),
+                        entry_id=entry_id,
+                    )
+                )
+        for case_id, decision in session.execute(
+            select(RtpDecision.case_id, RtpDecision.decision)
+            .where(RtpDecision.case_id.in_(chunk), RtpDecision.decided_at <= as_of)
+            .order_by(RtpDecision.decided_at)
+        ):
+            decisions[case_id] = decision  # the latest wins
+    return {
+        c.id: CaseFacts(
+            injured_side=c.side,
+            injury_date=c.injury_date,
+            as_of=as_of,
+            measures=tuple(measures[c.id]),
+            checks=tuple(checks[c.id]),
+            sessions=tuple(sessions[c.id]),
+            decision=decisions.get(c.id),
         )
-    ):
-        if e.kind == "check":
-            checks.append(
-                CheckPoint(
-                    check=e.data.get("check", ""),
-                    passed=bool(e.data.get("passed")),
-                    recorded_at=e.occurred_at,
-                    entry_id=e.id,
-                )
-            )
-        else:
-            sessions.append(
-                SessionPoint(
-                    day=e.occurred_at.date(),
-                    session_type=e.data.get("session_type", "other"),
-                    minutes=float(e.data.get("minutes") or 0),
-                    srpe=e.data.get("srpe"),
-                    full_training=bool(e.data.get("full_training")),
-                    entry_id=e.id,
-                )
-            )
-    decision = session.scalar(
-        select(RtpDecision.decision)
-        .where(RtpDecision.case_id == case.id, RtpDecision.decided_at <= as_of)
-        .order_by(RtpDecision.decided_at.desc())
-        .limit(1)
-    )
-    return CaseFacts(
-        injured_side=case.side,
-        injury_date=case.injury_date,
-        as_of=as_of,
-        measures=measures,
-        checks=tuple(checks),
-        sessions=tuple(sessions),
-        decision=decision,
-    )
+        for c in case_list
+    }
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def evaluate_case(
@@ -183,12 +226,40 @@ def evaluate_case(
 ) -> CaseReadiness:
     """The exit criteria of the current phase and the step-back/pause suggestions."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
-    catalogue = load_catalogue()
-    protocol = protocol_from_dict(
-        case.protocol.definition, origin=case.protocol.key, catalogue=catalogue
-    )
-    phase = protocol.phase(case.current_phase.key)
     facts = case_facts(session, case, as_of)
+    return _evaluate(case, facts, load_catalogue(), {})
+
+
+def evaluate_cases(
+    session: Session, actor: Actor, case_ids: Sequence[int], as_of: datetime | None = None
+) -> dict[int, CaseReadiness]:
+    """:func:`evaluate_case` for many cases (the case list's readiness at a glance) in a
+    constant number of queries. Cases that do not exist are left out."""
+    require(session, actor, Action.VIEW_CLINICAL, entity_type="case")
+    as_of = as_of or utcnow()
+    case_list: list[InjuryCase] = []
+    for chunk in _chunks(list(case_ids)):
+        case_list += session.scalars(
+            select(InjuryCase)
+            .where(InjuryCase.id.in_(chunk))
+            .options(joinedload(InjuryCase.protocol), joinedload(InjuryCase.current_phase))
+        ).all()
+    order = {case_id: n for n, case_id in enumerate(case_ids)}
+    case_list.sort(key=lambda c: order[c.id])
+    facts = _facts_of(session, case_list, as_of)
+    catalogue, protocols = load_catalogue(), {}
+    return {c.id: _evaluate(c, facts[c.id], catalogue, protocols) for c in case_list}
+
+
+def _evaluate(
+    case: InjuryCase, facts: CaseFacts, catalogue: Catalogue, protocols: dict
+) -> CaseReadiness:
+    protocol = protocols.get(case.protocol_id)
+    if protocol is None:
+        protocol = protocols[case.protocol_id] = protocol_from_dict(
+            case.protocol.definition, origin=case.protocol.key, catalogue=catalogue
+        )
+    phase = protocol.phase(case.current_phase.key)
     evaluation = evaluate_phase(phase, facts, catalogue, build_index(facts, catalogue))
     signals = tuple(step_back_signals(facts, protocol.pain_limit, facts.as_of))
     watch = (

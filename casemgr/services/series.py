@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casemgr.clinical.catalogue import Measure as CatalogueMeasure
@@ -284,11 +284,17 @@ def _case_measures(session: Session, case: InjuryCase, keys: Iterable[str] | Non
     stmt = select(Measure).where(
         Measure.athlete_id == case.athlete_id,
         Measure.status == "active",
+        _of_case(case),
     )
     if keys is not None:
         stmt = stmt.where(Measure.key.in_(tuple(keys)))
-    rows = session.scalars(stmt.order_by(Measure.measured_at, Measure.id))
-    return [m for m in rows if m.case_id in (case.id, None) or m.is_baseline]
+    return list(session.scalars(stmt.order_by(Measure.measured_at, Measure.id)))
+
+
+def _of_case(case: InjuryCase):
+    """The athlete's measures that belong to *case*: its own, those tied to no case, and
+    baselines (filtered in SQL: the athlete may have years of other cases' data)."""
+    return or_(Measure.case_id == case.id, Measure.case_id.is_(None), Measure.is_baseline.is_(True))
 
 
 def _point(m: Measure) -> SeriesPoint:
@@ -553,13 +559,12 @@ def measure_series(session: Session, actor: Actor, case_id: int, key: str) -> Me
 def available_measures(session: Session, actor: Actor, case_id: int) -> tuple[MeasureChoice, ...]:
     """The measures with at least one result for the case, in catalogue order."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
-    counts: dict[str, int] = {}
-    stmt = select(Measure.key, Measure.case_id, Measure.is_baseline).where(
-        Measure.athlete_id == case.athlete_id, Measure.status == "active"
+    stmt = (
+        select(Measure.key, func.count())
+        .where(Measure.athlete_id == case.athlete_id, Measure.status == "active", _of_case(case))
+        .group_by(Measure.key)
     )
-    for key, row_case, is_baseline in session.execute(stmt):
-        if row_case in (case.id, None) or is_baseline:
-            counts[key] = counts.get(key, 0) + 1
+    counts: dict[str, int] = dict(session.execute(stmt).all())
     catalogue = load_catalogue()
     return tuple(
         MeasureChoice(m.key, m.label, m.display_unit, m.group, counts[m.key])

@@ -71,3 +71,17 @@ def test_database_on_a_network_share_is_refused(tmp_path, monkeypatch):
 def test_default_database_lives_in_casemgr_home(tmp_path):
     url = db_engine.resolve_url(None)
     assert url.endswith("home/casemgr.sqlite3")
+
+
+def test_big_databases_are_structure_checked_only_after_a_crash(tmp_path, monkeypatch):
+    from casemgr.db import open as db_open
+
+    path = tmp_path / "big.sqlite3"
+    open_database(str(path), create=True).dispose()
+    monkeypatch.setattr(db_open, "QUICK_CHECK_ALWAYS_BELOW", 0)  # pretend it is big
+    assert not db_open._needs_structure_check(path)
+    db = open_database(str(path))
+    assert db_open.in_use_marker(path).exists()  # as if the app were killed now
+    assert db_open._needs_structure_check(path)
+    db.dispose()
+    assert not db_open.in_use_marker(path).exists()
