@@ -9,6 +9,7 @@ entries void their measures, and an amendment records the corrected values.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor, allowed
 from casemgr.services.base import check_version, get_or_404, load_case, require
 from casemgr.services.dto import EntryInfo, MeasureValue, Page
-from casemgr.text import clean_line, clean_text
+from casemgr.text import clean_line, clean_text, like_contains
 from casemgr.vocab import SESSION_TYPES, SURFACES
 
 FEEDBACK_NUMBERS = ("pain", "soreness", "tightness", "sleep_hours", "stress", "confidence")
@@ -119,21 +120,12 @@ def _add(
     return entry
 
 
-def _store_measures(
-    session: Session,
-    actor: Actor,
-    case: InjuryCase,
-    entry: TimelineEntry,
-    values: list[MeasureValue],
-    measured_at: datetime,
-    *,
-    is_baseline: bool,
-    source: str,
-) -> list[dict]:
-    """Validate and write measure rows; returns their plain description for the entry."""
+def _checked(values: list[MeasureValue]) -> list[dict]:
+    """Validate and convert every value (catalogue units and plausible ranges) before
+    anything is written; returns the plain values the entry keeps."""
     cat = catalogue()
-    stored, rows = [], []
-    for mv in values:  # validate every value before writing any
+    out = []
+    for mv in values:
         spec = cat.get(mv.key)
         value = cat.convert(mv.key, mv.value, mv.unit) if mv.unit else float(mv.value)
         value = cat.validate(mv.key, value)
@@ -142,25 +134,51 @@ def _store_measures(
             raise ValidationError(f"{spec.label} is measured per limb: give left or right.")
         if not spec.per_limb and limb:
             raise ValidationError(f"{spec.label} is not measured per limb.")
-        rows.append(
-            Measure(
-                athlete_id=case.athlete_id,
-                case_id=case.id,
-                entry_id=entry.id,
-                key=mv.key,
-                limb=limb,
-                value=value,
-                measured_at=measured_at,
-                is_baseline=is_baseline,
-                source=source,
-                status="active",
-                created_by_id=actor.user_id,
-            )
+        out.append({"key": mv.key, "limb": limb or None, "value": value})
+    return out
+
+
+def _write_measures(
+    session: Session,
+    actor: Actor,
+    case: InjuryCase,
+    entry: TimelineEntry,
+    checked: list[dict],
+    measured_at: datetime,
+    *,
+    is_baseline: bool,
+    source: str,
+) -> None:
+    """The measure rows of an entry that is already written (values from ``_checked``)."""
+    session.add_all(
+        Measure(
+            athlete_id=case.athlete_id,
+            case_id=case.id,
+            entry_id=entry.id,
+            key=v["key"],
+            limb=v["limb"] or "",
+            value=v["value"],
+            measured_at=measured_at,
+            is_baseline=is_baseline,
+            source=source,
+            status="active",
+            created_by_id=actor.user_id,
         )
-        stored.append({"key": mv.key, "limb": limb or None, "value": value})
-    session.add_all(rows)
+        for v in checked
+    )
     session.flush()
-    return stored
+
+
+def _feedback_data(fields: dict, checked: list[dict]) -> dict:
+    return {
+        "values": {m["key"]: m["value"] for m in checked},
+        **{k: fields[k] for k in FEEDBACK_TEXTS if fields.get(k)},
+        "unusual_fatigue": bool(fields.get("unusual_fatigue", False)),
+    }
+
+
+def _feedback_summary(checked: list[dict]) -> str:
+    return ", ".join(f"{m['key'].replace('_', ' ')} {m['value']:g}" for m in checked)
 
 
 def add_note(
@@ -224,26 +242,20 @@ def add_feedback(
     if not numbers and not texts and values.get("unusual_fatigue") is None:
         raise ValidationError("The feedback is empty.")
     when = _when(occurred_at)
-    summary = ", ".join(f"{m.key.replace('_', ' ')} {m.value:g}" for m in numbers)
+    checked = _checked(numbers)
     entry = _add(
         session,
         actor,
         case,
         "feedback",
         title="Daily feedback",
-        body=summary,
-        data={},
+        body=_feedback_summary(checked),
+        data=_feedback_data({**texts, "unusual_fatigue": values.get("unusual_fatigue")}, checked),
         occurred_at=when,
     )
-    stored = _store_measures(
-        session, actor, case, entry, numbers, when, is_baseline=False, source="feedback"
+    _write_measures(
+        session, actor, case, entry, checked, when, is_baseline=False, source="feedback"
     )
-    entry.data = {
-        "values": {m["key"]: m["value"] for m in stored},
-        **texts,
-        "unusual_fatigue": bool(values.get("unusual_fatigue", False)),
-    }
-    session.flush()
     return entry_info(entry, _name(session, actor))
 
 
@@ -338,6 +350,7 @@ def record_measures(
         raise ValidationError("No values to record.")
     when = _when(measured_at)
     labels = ", ".join(sorted({catalogue().get(v.key).label for v in values}))
+    checked = _checked(values)
     entry = _add(
         session,
         actor,
@@ -345,18 +358,17 @@ def record_measures(
         "measure",
         title=title or (("Baseline: " if is_baseline else "") + labels),
         body=clean_text(note, "Note", max_len=100_000),
+        data={
+            **(extra_data or {}),
+            "values": checked,
+            "is_baseline": is_baseline,
+            "source": source,
+        },
         occurred_at=when,
     )
-    stored = _store_measures(
-        session, actor, case, entry, values, when, is_baseline=is_baseline, source=source
+    _write_measures(
+        session, actor, case, entry, checked, when, is_baseline=is_baseline, source=source
     )
-    entry.data = {
-        **(extra_data or {}),
-        "values": stored,
-        "is_baseline": is_baseline,
-        "source": source,
-    }
-    session.flush()
     return entry_info(entry, _name(session, actor))
 
 
@@ -504,10 +516,51 @@ def amend_entry(
     if not reason:
         raise ValidationError("Say why the entry is amended.")
     entry, case = _editable(session, actor, entry_id, expected_version)
-    entry.status = "amended"
-    session.flush()
+    # the correction is worked out completely before anything is written
     new_title = clean_line(title, "Title", max_len=300) if title is not None else entry.title
     new_body = clean_text(body, "Text") if body is not None else entry.body
+    new_data, checked, source = dict(entry.data), None, ""
+    if entry.kind == "measure":
+        corrected = (
+            values
+            if values is not None
+            else [MeasureValue(v["key"], v["value"], v.get("limb")) for v in entry.data["values"]]
+        )
+        checked = _checked(corrected)
+        source = entry.data.get("source", "manual")
+        kept = extra_data if extra_data is not None else entry.data
+        new_data = {
+            **kept,
+            "values": checked,
+            "is_baseline": entry.data.get("is_baseline", False),
+            "source": source,
+        }
+    elif entry.kind == "feedback":
+        fields = (
+            data
+            if data is not None
+            else {
+                **entry.data.get("values", {}),
+                **{k: entry.data[k] for k in FEEDBACK_TEXTS if k in entry.data},
+                "unusual_fatigue": entry.data.get("unusual_fatigue", False),
+            }
+        )
+        checked = _checked(
+            [
+                MeasureValue(k, float(fields[k]))
+                for k in FEEDBACK_NUMBERS
+                if fields.get(k) is not None and fields.get(k) != ""
+            ]
+        )
+        source = "feedback"
+        new_data = _feedback_data(fields, checked)
+        new_body = _feedback_summary(checked)
+    elif entry.kind == "session" and data is not None:
+        new_data = _session_data(SessionInput(**data))
+    elif entry.kind in ("note", "check", "flag", "sign_off") and data is not None:
+        new_data = {**entry.data, **data}
+    entry.status = "amended"
+    session.flush()
     new = _add(
         session,
         actor,
@@ -515,73 +568,23 @@ def amend_entry(
         entry.kind,
         title=new_title,
         body=new_body,
-        data=dict(entry.data),
+        data=new_data,
         occurred_at=entry.occurred_at,
         supersedes=entry,
         amend_reason=reason,
     )
-    if entry.kind in ("measure", "feedback"):
+    if checked is not None:
         _void_measures(session, entry.id)
-        if entry.kind == "measure":
-            corrected = (
-                values
-                if values is not None
-                else [
-                    MeasureValue(v["key"], v["value"], v.get("limb")) for v in entry.data["values"]
-                ]
-            )
-            stored = _store_measures(
-                session,
-                actor,
-                case,
-                new,
-                corrected,
-                entry.occurred_at,
-                is_baseline=entry.data.get("is_baseline", False),
-                source=entry.data.get("source", "manual"),
-            )
-            kept = extra_data if extra_data is not None else entry.data
-            new.data = {
-                **kept,
-                "values": stored,
-                "is_baseline": entry.data.get("is_baseline", False),
-                "source": entry.data.get("source", "manual"),
-            }
-        else:
-            fields = (
-                data
-                if data is not None
-                else {
-                    **entry.data.get("values", {}),
-                    **{k: entry.data[k] for k in FEEDBACK_TEXTS if k in entry.data},
-                }
-            )
-            numbers = [
-                MeasureValue(k, float(fields[k]))
-                for k in FEEDBACK_NUMBERS
-                if fields.get(k) is not None and fields.get(k) != ""
-            ]
-            stored = _store_measures(
-                session,
-                actor,
-                case,
-                new,
-                numbers,
-                entry.occurred_at,
-                is_baseline=False,
-                source="feedback",
-            )
-            new.data = {
-                "values": {m["key"]: m["value"] for m in stored},
-                **{k: fields[k] for k in FEEDBACK_TEXTS if fields.get(k)},
-                "unusual_fatigue": bool(fields.get("unusual_fatigue", False)),
-            }
-            new.body = ", ".join(f"{m['key'].replace('_', ' ')} {m['value']:g}" for m in stored)
-    elif entry.kind == "session" and data is not None:
-        new.data = _session_data(SessionInput(**data))
-    elif entry.kind in ("note", "check", "flag", "sign_off") and data is not None:
-        new.data = {**entry.data, **data}
-    session.flush()
+        _write_measures(
+            session,
+            actor,
+            case,
+            new,
+            checked,
+            entry.occurred_at,
+            is_baseline=bool(entry.data.get("is_baseline", False)),
+            source=source,
+        )
     return entry_info(new, _name(session, actor))
 
 
@@ -651,7 +654,8 @@ def list_entries(
     if not f.include_history:
         conds.append(TimelineEntry.status == "active")
     if f.text.strip():
-        needle = "%" + f.text.strip().lower().replace("%", "\\%").replace("_", "\\_") + "%"
+        # stored text is NFC (clean_text): search in the same form, wildcards literal
+        needle = like_contains(unicodedata.normalize("NFC", f.text.strip()).lower())
         conds.append(
             or_(
                 func.lower(TimelineEntry.title).like(needle, escape="\\"),

@@ -260,3 +260,22 @@ def test_amending_a_measure_entry_can_replace_its_extra_data(clinic):
                                    "gate 10 m misread", values=[MeasureValue("split_10m", 2.0)],
                                    extra_data={"splits": [[10, 2.0]]})
     assert new.data["splits"] == [[10, 2.0]] and new.data["values"][0]["value"] == 2.0
+
+
+def test_bulk_statements_cannot_rewrite_entries_or_measures(clinic):
+    """The database itself refuses content changes, whatever tool sends them."""
+    from sqlalchemy import text
+
+    with clinic.session() as s:
+        entry = timeline.record_measures(
+            s, clinic.actors["physio"], clinic.case_id, [MeasureValue("nordic_force", 300, "left")])
+        timeline.amend_entry(s, clinic.actors["physio"], entry.id, entry.version, "typo",
+                             values=[MeasureValue("nordic_force", 310, "left")])
+    for statement in ("UPDATE timeline_entries SET body = 'rewritten'",
+                      "UPDATE timeline_entries SET title = 'x' WHERE status = 'amended'",
+                      "UPDATE measures SET value = 999"):
+        with pytest.raises(Exception, match="written once"), \
+                clinic.database.engine.begin() as conn:
+            conn.execute(text(statement))
+    with clinic.session() as s:  # status changes (amend/void) stay possible
+        assert s.scalar(select(Measure.value).where(Measure.status == "voided")) == 300
