@@ -413,6 +413,7 @@ assert w.proxy.rowCount() > 0
 done = time.time()
 print(imported, opened - imported, checked - opened, done - checked)
 print(done)
+db.dispose()  # a clean exit, as the app's: the next start need not re-check the file
 """
 
 

@@ -50,5 +50,8 @@ def test_bundle_builds_and_passes_its_self_test(tmp_path):
     from casemgr import __version__
 
     assert version.stdout.strip() == f"casemgr {__version__}"
-    size_mb = sum(f.stat().st_size for f in app.parent.rglob("*") if f.is_file()) / 1e6
+    size_mb = (
+        sum(f.lstat().st_size for f in app.parent.rglob("*") if not f.is_symlink() and f.is_file())
+        / 1e6
+    )
     print(f"bundle size: {size_mb:.0f} MB")
