@@ -18,21 +18,28 @@ import textwrap
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from casemgr.db.models import Measure, TimelineEntry
+from casemgr.db.models import ImportBatch, Measure, TimelineEntry
 from casemgr.db.open import open_database
 from casemgr.verify import verify_open
 
 CHILD = textwrap.dedent("""
-    import sys
+    import sys, tempfile
+    from datetime import datetime, timedelta
+    from pathlib import Path
     from casemgr.db.open import open_database
+    from casemgr.services.imports import import_file
     from casemgr.permissions import Actor
     from casemgr.services import timeline
     from casemgr.services.dto import MeasureValue
     url, case_id, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     db = open_database(url)
     actor = Actor(3, "physio", "physio", "Test physio")
+    folder = Path(tempfile.mkdtemp())
+    base = datetime(2025, 1, 1) + timedelta(days=int(tag[1:]) * 2)
+    header = ("Name,ExternalId,Date UTC,Time UTC,Device,Test,L Reps,R Reps,L Max Force (N),"
+              "R Max Force (N),Max Imbalance (%),L Avg Force (N),R Avg Force (N),Avg Imbalance (%)")
     print("ready", flush=True)
     i = 0
     while True:
@@ -41,6 +48,13 @@ CHILD = textwrap.dedent("""
             timeline.record_measures(s, actor, case_id, [
                 MeasureValue("nordic_force", 200 + i % 100, "left"),
                 MeasureValue("nordic_force", 210 + i % 100, "right")], note=f"{tag}-{i}")
+        when = base + timedelta(minutes=i)
+        rows = [f"Sam Carter,ATH-0001,{when:%Y-%m-%d},{when:%H:%M:%S},NordBord,Nordic,3,3,"
+                f"{300 + k},{290 + k},3.3,280,270,3.6" for k in range(1)]
+        path = folder / f"{tag}-{i}.csv"
+        path.write_text(header + "\\n" + "\\n".join(rows) + "\\n", encoding="utf-8")
+        with db.session() as s:
+            import_file(s, actor, path, "nordic")
         print(f"ack {i}", flush=True)
         i += 1
 """)
@@ -102,6 +116,16 @@ def _crash_rounds(clinic, db_url, rounds: int) -> None:
             for i in acked:
                 assert f"{tag}-{i}" in notes, f"acknowledged note {tag}-{i} was lost"
             assert all(per_entry.values()), "a measure entry lost its values"
+            with database.session() as s:
+                batches = s.execute(select(ImportBatch.file_name, ImportBatch.measures_written)
+                                    .where(ImportBatch.file_name.like(f"{tag}-%"))).all()
+                imported = s.scalar(select(func.count(Measure.id)).where(
+                    Measure.source == "import:nordic"))
+                total_written = s.scalar(select(func.sum(ImportBatch.measures_written))) or 0
+            for i in acked:
+                assert f"{tag}-{i}.csv" in {b.file_name for b in batches}, "an import was lost"
+            # no half import: every imported value belongs to a committed batch, and back
+            assert imported == total_written
             # a unit of work is all or nothing: notes and measure entries come in pairs
             assert len(notes) == len(measure_entries)
         finally:
