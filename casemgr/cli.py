@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run a parsed headless command, wording every expected failure."""
+    from sqlalchemy.exc import DBAPIError
+
+    from casemgr.db.engine import wrap_db_error
     from casemgr.logsetup import configure_logging
 
     configure_logging()
@@ -57,12 +60,27 @@ def run(args: argparse.Namespace) -> int:
     except (CaseMgrError, ValueError) as exc:
         print(f"casemgr: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except DBAPIError as exc:  # a full disk, a read-only file, a lost server...
+        log.warning("Database error in %s: %s", args.command, getattr(exc, "orig", exc))
+        print(f"casemgr: {wrap_db_error(exc, _where(args))}", file=sys.stderr)
+        return EXIT_ERROR
     except OSError as exc:
         print(f"casemgr: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("casemgr: interrupted; nothing was written.", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _where(args: argparse.Namespace) -> str:
+    """The database named on the command line, for messages (no password)."""
+    from sqlalchemy.engine import make_url
+
+    from casemgr.db.engine import resolve_url, sqlite_path
+
+    url = resolve_url(getattr(args, "db", None))
+    path = sqlite_path(url)
+    return str(path) if path else make_url(url).render_as_string(hide_password=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,13 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def like_contains(text: str) -> str:
+    """A ``LIKE`` pattern (escape character ``\\``) matching *text* anywhere, literally:
+    ``%``, ``_`` and ``\\`` typed in a search box are characters, not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def clean_line(value: str, field: str, *, max_len: int = 200, required: bool = True) -> str:
     """A single line of user text in NFC, trimmed; refuses control characters."""
     text = unicodedata.normalize("NFC", value or "").strip()

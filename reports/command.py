@@ -11,10 +11,9 @@ failure never leaves a half-written file; the export is audited ("report.export"
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
-from casemgr.commands._common import login, open_db
+from casemgr.commands._common import iso_day, login, open_db, record_id
 from casemgr.errors import ValidationError
 
 ORDER = 45
@@ -25,7 +24,7 @@ def register(sub) -> None:
         "report",
         help="write a PDF: return-to-play report, case-review summary or weekly progress sheet",
     )
-    rp.add_argument("case_id", type=int, nargs="?", help="the case (omit with --all-open)")
+    rp.add_argument("case_id", type=record_id, nargs="?", help="the case (omit with --all-open)")
     rp.add_argument("--kind", choices=("rtp", "review", "weekly"), default="rtp")
     rp.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     rp.add_argument("--paper", choices=("a4", "letter"), default="a4")
@@ -34,7 +33,7 @@ def register(sub) -> None:
     )
     rp.add_argument(
         "--week",
-        type=date.fromisoformat,
+        type=iso_day,
         metavar="YYYY-MM-DD",
         help="weekly sheet: a day of the week to print (default: this week)",
     )

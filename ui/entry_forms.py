@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,9 +50,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from casemgr.clinical.catalogue import load_catalogue
 from casemgr.clinical.errors import ClinicalDataError
+from casemgr.db.engine import wrap_db_error
 from casemgr.errors import CaseMgrError, ConflictError, ValidationError
 from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import planning, timeline
@@ -94,6 +100,10 @@ class FormContext:
 # -- small helpers ------------------------------------------------------------------------
 
 
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+
+
 def parse_number(text: str, label: str, *, required: bool = False) -> float | None:
     """A number typed by a person: ``8,2`` or ``8.2``; blank is None unless *required*."""
     raw = (text or "").strip().replace(" ", "")
@@ -101,15 +111,35 @@ def parse_number(text: str, label: str, *, required: bool = False) -> float | No
         if required:
             raise ValidationError(f"{label}: enter a value.")
         return None
-    value, ok = QLocale().toDouble(raw)
+    locale = QLocale()  # its decimal mark, never its thousands separator (never a guess)
+    locale.setNumberOptions(locale.numberOptions() | QLocale.NumberOption.RejectGroupSeparator)
+    value, ok = locale.toDouble(raw)
     if not ok:
-        try:
-            value = float(raw.replace(",", "."))
-        except ValueError:
-            raise ValidationError(f"{label}: '{text.strip()}' is not a number.") from None
+        if not _NUMBER.fullmatch(raw):
+            raise ValidationError(f"{label}: '{text.strip()}' is not a number.")
+        if _GROUPED.fullmatch(raw):  # "1,250": 1250 or 1.25?
+            mark = "," if "," in raw else "."
+            raise ValidationError(
+                f"{label}: '{raw}' is ambiguous; write {raw.replace(mark, '')} or "
+                f"{raw.replace(mark, '.')}."
+            )
+        value = float(raw.replace(",", "."))
     if not math.isfinite(value):
         raise ValidationError(f"{label}: '{text.strip()}' is not a number.")
     return value
+
+
+@contextmanager
+def write_session(database) -> Iterator[Session]:
+    """``database.session()`` for a save: a driver error (a full disk, a read-only file, a
+    lost server) comes out as a worded ``DatabaseError``, shown like any other refusal,
+    with the typing kept and nothing written (the session rolled back)."""
+    try:
+        with database.session() as s:
+            yield s
+    except DBAPIError as exc:
+        log.warning("Not saved, database error: %s", getattr(exc, "orig", exc))
+        raise wrap_db_error(exc, str(database.path or database.describe())) from exc
 
 
 def number_text(value: float | None) -> str:
@@ -1549,7 +1579,7 @@ class EntryPanel(QWidget):
     def save(self) -> bool:
         form = self.current_form
         try:
-            with self._database.session() as s:
+            with write_session(self._database) as s:
                 message = form.save(s, self._actor)
         except CaseMgrError as exc:
             log.info("Entry not saved: %s", exc)
@@ -1648,7 +1678,7 @@ class AmendDialog(QDialog):
 
     def submit(self) -> bool:
         try:
-            with self._database.session() as s:
+            with write_session(self._database) as s:
                 new = self.form.amend(s, self._actor, self.entry, self.reason_edit.text())
         except ConflictError as exc:
             self._show_conflict(exc)
@@ -1729,7 +1759,7 @@ class VoidDialog(QDialog):
 
     def submit(self) -> bool:
         try:
-            with self._database.session() as s:
+            with write_session(self._database) as s:
                 done = timeline.void_entry(
                     s, self._actor, self.entry.id, self.entry.version, self.reason_edit.text()
                 )

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
+from datetime import date
 
 from casemgr.errors import ValidationError
+
+MAX_ID = 2**63 - 1  # the largest integer SQLite and PostgreSQL (bigint) store
+
+
+def record_id(text: str) -> int:
+    """An argparse type: a record id (a whole number that a database can hold)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an id (a whole number).") from None
+    if abs(value) > MAX_ID:  # past what a database can compare with
+        raise argparse.ArgumentTypeError(f"there is no record with the id {text}.")
+    return value
+
+
+def iso_day(text: str) -> date:
+    """An argparse type: a day written YYYY-MM-DD that exists."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date (YYYY-MM-DD, a day that exists)."
+        ) from None
 
 
 def open_db(args, *, create: bool = False):

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from casemgr.commands._common import login, open_db
+from casemgr.commands._common import login, open_db, record_id
 from casemgr.errors import ValidationError
 
 ORDER = 60
@@ -44,7 +44,7 @@ def register(sub) -> None:
     ex = sub.add_parser(
         "export", help="export a case (or an athlete's whole record) as CSV or JSON"
     )
-    ex.add_argument("case_id", type=int, nargs="?")
+    ex.add_argument("case_id", type=record_id, nargs="?")
     ex.add_argument("--athlete", help="export everything about this athlete (id or external id)")
     ex.add_argument("-o", "--output", type=Path, required=True, help="OUT.csv or OUT.json")
     ex.add_argument("--force", action="store_true", help="replace OUT if it exists")

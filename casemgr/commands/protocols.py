@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from casemgr.commands._common import login, open_db
+from casemgr.commands._common import login, open_db, record_id
 
 ORDER = 45
 
@@ -14,7 +14,7 @@ def register(sub) -> None:
     psub = pr.add_subparsers(dest="protocols_command", metavar="ACTION", required=True)
     psub.add_parser("list", help="every stored protocol version")
     ex = psub.add_parser("export", help="write a protocol version as TOML")
-    ex.add_argument("protocol_id", type=int, metavar="ID")
+    ex.add_argument("protocol_id", type=record_id, metavar="ID")
     ex.add_argument("-o", "--output", required=True, metavar="FILE.toml")
     im = psub.add_parser("import", help="import a protocol TOML file as a new version")
     im.add_argument("file", metavar="FILE.toml")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from casemgr.commands._common import login, open_db
+from casemgr.commands._common import login, open_db, record_id
 
 ORDER = 40
 
 
 def register(sub) -> None:
     rd = sub.add_parser("readiness", help="exit-criteria evaluation of a case's current phase")
-    rd.add_argument("case_id", type=int)
+    rd.add_argument("case_id", type=record_id)
     rd.add_argument("--json", action="store_true")
     rd.set_defaults(handler=cmd_readiness)
 

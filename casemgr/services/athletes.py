@@ -15,7 +15,7 @@ from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import check_version, get_or_404, require
 from casemgr.services.dto import AthleteInfo
-from casemgr.text import clean_line, fold
+from casemgr.text import clean_line, fold, like_contains
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,5 @@ def list_athletes(session: Session, actor: Actor, search: str = "") -> list[Athl
     require(session, actor, Action.VIEW_CLINICAL, entity_type="athlete")
     stmt = select(Athlete).order_by(Athlete.name_key)
     if search.strip():
-        needle = fold(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Athlete.name_key.like(f"%{needle}%", escape="\\"))
+        stmt = stmt.where(Athlete.name_key.like(like_contains(fold(search)), escape="\\"))
     return [athlete_info(a) for a in session.scalars(stmt)]

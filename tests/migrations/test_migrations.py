@@ -64,10 +64,12 @@ def test_upgrade_keeps_data_and_copies_the_file_first(tmp_path):
         conn.exec_driver_sql(
             "INSERT INTO users (id, username, display_name, role, password_hash, active, "
             "failed_logins, created_at, version) VALUES (1, 'u', 'U', 'physio', 'x', 1, 0, "
-            "'2026-01-01 00:00:00', 1)")
+            "'2026-01-01 00:00:00', 1)"
+        )
         conn.exec_driver_sql(
             "INSERT INTO athletes (id, full_name, name_key, sport, position, created_at, version)"
-            " VALUES (1, 'A', 'a', '', '', '2026-01-01 00:00:00', 1)")
+            " VALUES (1, 'A', 'a', '', '', '2026-01-01 00:00:00', 1)"
+        )
     engine.dispose()
     db = open_database(str(path))
     with db.engine.connect() as conn:

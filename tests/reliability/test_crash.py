@@ -117,10 +117,14 @@ def _crash_rounds(clinic, db_url, rounds: int) -> None:
                 assert f"{tag}-{i}" in notes, f"acknowledged note {tag}-{i} was lost"
             assert all(per_entry.values()), "a measure entry lost its values"
             with database.session() as s:
-                batches = s.execute(select(ImportBatch.file_name, ImportBatch.measures_written)
-                                    .where(ImportBatch.file_name.like(f"{tag}-%"))).all()
-                imported = s.scalar(select(func.count(Measure.id)).where(
-                    Measure.source == "import:nordic"))
+                batches = s.execute(
+                    select(ImportBatch.file_name, ImportBatch.measures_written).where(
+                        ImportBatch.file_name.like(f"{tag}-%")
+                    )
+                ).all()
+                imported = s.scalar(
+                    select(func.count(Measure.id)).where(Measure.source == "import:nordic")
+                )
                 total_written = s.scalar(select(func.sum(ImportBatch.measures_written))) or 0
             for i in acked:
                 assert f"{tag}-{i}.csv" in {b.file_name for b in batches}, "an import was lost"

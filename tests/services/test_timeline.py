@@ -242,23 +242,37 @@ def test_voids_name_who_voided_and_authors_are_listed(clinic):
     with clinic.session() as s:
         timeline.void_entry(s, clinic.actors["doctor"], entry.id, entry.version, "wrong case")
     with clinic.session() as s:
-        page = timeline.list_entries(s, clinic.actors["physio"], clinic.case_id,
-                                     TimelineFilter(kinds=("note",)))
+        page = timeline.list_entries(
+            s, clinic.actors["physio"], clinic.case_id, TimelineFilter(kinds=("note",))
+        )
         authors = timeline.list_authors(s, clinic.actors["physio"], clinic.case_id)
     assert page.items[0].voided_by_name == "Test doctor"
     assert [(name, role) for _id, name, role in authors] == [
-        ("Test coach", "coach"), ("Test physio", "physio"), ("Test scientist", "scientist")]
+        ("Test coach", "coach"),
+        ("Test physio", "physio"),
+        ("Test scientist", "scientist"),
+    ]
 
 
 def test_amending_a_measure_entry_can_replace_its_extra_data(clinic):
     with clinic.session() as s:
         entry = timeline.record_measures(
-            s, clinic.actors["scientist"], clinic.case_id, [MeasureValue("split_10m", 2.1)],
-            extra_data={"splits": [[10, 2.1]]})
+            s,
+            clinic.actors["scientist"],
+            clinic.case_id,
+            [MeasureValue("split_10m", 2.1)],
+            extra_data={"splits": [[10, 2.1]]},
+        )
     with clinic.session() as s:
-        new = timeline.amend_entry(s, clinic.actors["scientist"], entry.id, entry.version,
-                                   "gate 10 m misread", values=[MeasureValue("split_10m", 2.0)],
-                                   extra_data={"splits": [[10, 2.0]]})
+        new = timeline.amend_entry(
+            s,
+            clinic.actors["scientist"],
+            entry.id,
+            entry.version,
+            "gate 10 m misread",
+            values=[MeasureValue("split_10m", 2.0)],
+            extra_data={"splits": [[10, 2.0]]},
+        )
     assert new.data["splits"] == [[10, 2.0]] and new.data["values"][0]["value"] == 2.0
 
 
@@ -268,14 +282,22 @@ def test_bulk_statements_cannot_rewrite_entries_or_measures(clinic):
 
     with clinic.session() as s:
         entry = timeline.record_measures(
-            s, clinic.actors["physio"], clinic.case_id, [MeasureValue("nordic_force", 300, "left")])
-        timeline.amend_entry(s, clinic.actors["physio"], entry.id, entry.version, "typo",
-                             values=[MeasureValue("nordic_force", 310, "left")])
-    for statement in ("UPDATE timeline_entries SET body = 'rewritten'",
-                      "UPDATE timeline_entries SET title = 'x' WHERE status = 'amended'",
-                      "UPDATE measures SET value = 999"):
-        with pytest.raises(Exception, match="written once"), \
-                clinic.database.engine.begin() as conn:
+            s, clinic.actors["physio"], clinic.case_id, [MeasureValue("nordic_force", 300, "left")]
+        )
+        timeline.amend_entry(
+            s,
+            clinic.actors["physio"],
+            entry.id,
+            entry.version,
+            "typo",
+            values=[MeasureValue("nordic_force", 310, "left")],
+        )
+    for statement in (
+        "UPDATE timeline_entries SET body = 'rewritten'",
+        "UPDATE timeline_entries SET title = 'x' WHERE status = 'amended'",
+        "UPDATE measures SET value = 999",
+    ):
+        with pytest.raises(Exception, match="written once"), clinic.database.engine.begin() as conn:
             conn.execute(text(statement))
     with clinic.session() as s:  # status changes (amend/void) stay possible
         assert s.scalar(select(Measure.value).where(Measure.status == "voided")) == 300
