@@ -32,7 +32,7 @@ from casemgr.services.athletes import AthleteInput
 from casemgr.services.cases import CaseInput
 from casemgr.services.dto import AthleteInfo, CaseInfo
 from casemgr.vocab import BAMIC_GRADES, BAMIC_SITES, MECHANISMS, MUNICH_GRADES, MUSCLES
-from ui.entry_forms import number_text, parse_number, write_session
+from ui.entry_forms import number_text, parse_number
 from ui.errors import ConflictDialog
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class AthleteDialog(QDialog):
     def submit(self) -> bool:
         try:
             data = self.values()
-            with write_session(self._database) as s:
+            with self._database.session() as s:
                 if self.athlete is None:
                     done = athletes.create_athlete(s, self._actor, data)
                 else:
@@ -385,7 +385,7 @@ class CaseDialog(QDialog):
             athlete_id = self.athlete_combo.currentData()
             if athlete_id is None:
                 raise ValidationError("Choose the athlete (or create one first).")
-            with write_session(self._database) as s:
+            with self._database.session() as s:
                 if self.case is None:
                     done = cases.open_case(s, self._actor, athlete_id, data)
                 else:

@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,12 +48,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from casemgr.clinical.catalogue import load_catalogue
 from casemgr.clinical.errors import ClinicalDataError
-from casemgr.db.engine import wrap_db_error
 from casemgr.errors import CaseMgrError, ConflictError, ValidationError
 from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import planning, timeline
@@ -127,19 +122,6 @@ def parse_number(text: str, label: str, *, required: bool = False) -> float | No
     if not math.isfinite(value):
         raise ValidationError(f"{label}: '{text.strip()}' is not a number.")
     return value
-
-
-@contextmanager
-def write_session(database) -> Iterator[Session]:
-    """``database.session()`` for a save: a driver error (a full disk, a read-only file, a
-    lost server) comes out as a worded ``DatabaseError``, shown like any other refusal,
-    with the typing kept and nothing written (the session rolled back)."""
-    try:
-        with database.session() as s:
-            yield s
-    except DBAPIError as exc:
-        log.warning("Not saved, database error: %s", getattr(exc, "orig", exc))
-        raise wrap_db_error(exc, str(database.path or database.describe())) from exc
 
 
 def number_text(value: float | None) -> str:
@@ -1579,7 +1561,7 @@ class EntryPanel(QWidget):
     def save(self) -> bool:
         form = self.current_form
         try:
-            with write_session(self._database) as s:
+            with self._database.session() as s:
                 message = form.save(s, self._actor)
         except CaseMgrError as exc:
             log.info("Entry not saved: %s", exc)
@@ -1678,7 +1660,7 @@ class AmendDialog(QDialog):
 
     def submit(self) -> bool:
         try:
-            with write_session(self._database) as s:
+            with self._database.session() as s:
                 new = self.form.amend(s, self._actor, self.entry, self.reason_edit.text())
         except ConflictError as exc:
             self._show_conflict(exc)
@@ -1759,7 +1741,7 @@ class VoidDialog(QDialog):
 
     def submit(self) -> bool:
         try:
-            with write_session(self._database) as s:
+            with self._database.session() as s:
                 done = timeline.void_entry(
                     s, self._actor, self.entry.id, self.entry.version, self.reason_edit.text()
                 )

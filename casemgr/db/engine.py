@@ -187,6 +187,10 @@ class Database:
                 "Someone else saved a change to this record at the same moment. Nothing was "
                 "overwritten: reload to see their change, then apply yours again."
             ) from exc
+        except DBAPIError as exc:  # a full disk, a read-only file, a lost server...
+            s.rollback()
+            log.warning("database error: %s", getattr(exc, "orig", exc))
+            raise wrap_db_error(exc, str(self.path or self.describe())) from exc
         except BaseException:
             s.rollback()
             raise
@@ -214,6 +218,16 @@ def wrap_db_error(exc: Exception, where: str) -> DatabaseError:
             return DatabaseError(
                 f"{where} is damaged ({text}). Nothing was changed; restore the latest backup "
                 "with 'casemgr restore BACKUP'."
+            )
+        if "disk is full" in text or "disk I/O" in text:
+            return DatabaseError(
+                f"The disk holding {where} is full or failing: nothing was saved. Free some "
+                "space (or call IT), then try again; what you typed is kept."
+            )
+        if "readonly" in text or "read-only" in text:
+            return DatabaseError(
+                f"{where} is read-only for this workstation: nothing was saved. Ask IT to "
+                "restore write access; what you typed is kept."
             )
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return DatabaseError(f"Lost the connection to the database at {where}.")
