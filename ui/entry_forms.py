@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -194,7 +195,11 @@ def _plain(max_height: int = 0) -> QPlainTextEdit:
 # -- the forms ----------------------------------------------------------------------------
 
 
-class EntryForm(QWidget):
+class _FormMeta(ABCMeta, type(QWidget)):
+    """Qt's metaclass with ABC's: the abstract methods below name what every form defines."""
+
+
+class EntryForm(QWidget, metaclass=_FormMeta):
     """One kind of entry. Subclasses build widgets and implement save (and amend)."""
 
     kind = ""
@@ -212,18 +217,20 @@ class EntryForm(QWidget):
     def case_id(self) -> int:
         return self.context.case.id
 
+    @abstractmethod
     def label(self) -> str:
-        raise NotImplementedError
+        """The form's name in the "New entry" list."""
 
     def focus_first(self) -> None:
         self.focusNextChild()
 
+    @abstractmethod
     def clear(self) -> None:
-        raise NotImplementedError
+        """Empty the form after a save (or on "Clear")."""
 
+    @abstractmethod
     def save(self, session, actor: Actor) -> str:
         """Write the entry; returns what to tell the user. Raises ``CaseMgrError``."""
-        raise NotImplementedError
 
     def load_entry(self, entry: EntryInfo) -> None:
         """Fill the form from *entry* (to amend it)."""
