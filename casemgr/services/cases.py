@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 from casemgr import audit
 from casemgr.db.base import utcnow
 from casemgr.db.models import Athlete, InjuryCase, Protocol, ProtocolPhase, TimelineEntry
-from casemgr.errors import ValidationError
+from casemgr.errors import NotFoundError, ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import check_version, get_or_404, load_case, require
 from casemgr.services.dto import CaseInfo, CaseRow, PhaseInfo
-from casemgr.services.protocols import latest_protocol
 from casemgr.text import clean_line, clean_text
 from casemgr.vocab import MECHANISMS, MUSCLES, validate_classification
 
@@ -34,6 +33,20 @@ class CaseInput:
     imaging_note: str = ""
     history_note: str = ""
     protocol_key: str | None = None
+
+
+def latest_protocol(session: Session, region: str, key: str | None = None) -> Protocol:
+    """The newest version of *key*, or of the built-in protocol for *region*."""
+    stmt = select(Protocol).order_by(Protocol.version.desc()).limit(1)
+    stmt = (
+        stmt.where(Protocol.key == key)
+        if key
+        else stmt.where(Protocol.region == region, Protocol.builtin.is_(True))
+    )
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFoundError(f"No {key or region} protocol is installed in this database.")
+    return row
 
 
 def _phase_info(p: ProtocolPhase) -> PhaseInfo:

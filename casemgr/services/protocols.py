@@ -82,20 +82,6 @@ def install_default_protocols(session: Session, actor: Actor) -> list[Protocol]:
     return rows
 
 
-def latest_protocol(session: Session, region: str, key: str | None = None) -> Protocol:
-    """The newest version of *key*, or of the built-in protocol for *region*."""
-    stmt = select(Protocol).order_by(Protocol.version.desc()).limit(1)
-    stmt = (
-        stmt.where(Protocol.key == key)
-        if key
-        else stmt.where(Protocol.region == region, Protocol.builtin.is_(True))
-    )
-    row = session.scalar(stmt)
-    if row is None:
-        raise NotFoundError(f"No {key or region} protocol is installed in this database.")
-    return row
-
-
 # --- listing, copying, editing, import/export, assignment --------------------------------
 
 
