@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 from reportlab.platypus.flowables import Flowable as _Flowable
 
+from casemgr import __version__
 from reports.styles import ACCENT, RULE, SMALL, SMALL_RIGHT, fmt_dt
 from reports.text import para_text
 
@@ -91,7 +92,8 @@ def _frame_page(canvas: Canvas, info: DocInfo, page: int, total: int) -> None:
     _paragraph(canvas, f"<b>{para_text(CONFIDENTIAL)}</b>", SMALL, MARGIN_X, foot_top, inner * 0.3)
     generated = (
         f"Generated {para_text(fmt_dt(info.generated_at))} by "
-        f"{para_text(info.generated_by)} ({para_text(info.generated_role)})"
+        f"{para_text(info.generated_by)} ({para_text(info.generated_role)}) · casemgr&nbsp;"
+        f"{para_text(__version__)}"
     )
     _paragraph(canvas, generated, SMALL, MARGIN_X + inner * 0.3, foot_top, inner * 0.52)
     _paragraph(

@@ -92,3 +92,35 @@ def test_bad_combinations_and_roles(clinic, db_url, tmp_path, monkeypatch, capsy
     assert main(["--db", db_url, "report", "-o", str(out)]) == 1
     assert "Say which case" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_footer_names_the_app_version(tmp_path, clinic, monkeypatch):
+    from pypdf import PdfReader
+
+    from casemgr import __version__
+    from casemgr.cli import main
+
+    if not clinic.database.url.startswith("sqlite"):
+        return
+    monkeypatch.setenv("CASEMGR_USER", "doctor")
+    from tests.conftest import TEST_PASSWORD
+
+    monkeypatch.setenv("CASEMGR_PASSWORD", TEST_PASSWORD)
+    out = tmp_path / "r.pdf"
+    assert (
+        main(
+            [
+                "--db",
+                clinic.database.url,
+                "report",
+                str(clinic.case_id),
+                "--kind",
+                "weekly",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    text = PdfReader(str(out)).pages[0].extract_text()
+    assert f"casemgr {__version__}" in text
