@@ -102,11 +102,6 @@ def record(
     return event
 
 
-def forget_pending_head(session: Session) -> None:
-    """Drop the cached chain head (after commit or rollback)."""
-    session.info.pop(HEAD_KEY, None)
-
-
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool

@@ -51,6 +51,11 @@ def _label(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _axis_text(x: float, y: float, text: str, anchor: str = "middle") -> String:
+    """A small muted label: tick values and axis titles."""
+    return String(x, y, text, fontName=BASE, fontSize=6, fillColor=MUTED, textAnchor=anchor)
+
+
 def _frame(
     d: Drawing, width: float, height: float, title: str
 ) -> tuple[float, float, float, float]:
@@ -158,17 +163,7 @@ def time_chart(chart: ChartData, width: float, height: float) -> Drawing:
     for tick in yticks:
         if ylo <= tick <= yhi:
             d.add(Line(x0, py(tick), x0 + pw, py(tick), strokeColor=RULE, strokeWidth=0.25))
-            d.add(
-                String(
-                    x0 - 3,
-                    py(tick) - 2.2,
-                    _label(tick),
-                    fontName=BASE,
-                    fontSize=6,
-                    fillColor=MUTED,
-                    textAnchor="end",
-                )
-            )
+            d.add(_axis_text(x0 - 3, py(tick) - 2.2, _label(tick), "end"))
     for tick in nice_ticks(xlo, xhi, 7):
         if xlo <= tick <= xhi:
             d.add(Line(px(tick), y0, px(tick), y0 - 2, strokeColor=MUTED, strokeWidth=0.4))
@@ -177,28 +172,8 @@ def time_chart(chart: ChartData, width: float, height: float) -> Drawing:
                 if chart.x_dates
                 else _label(tick)
             )
-            d.add(
-                String(
-                    px(tick),
-                    y0 - 9,
-                    text,
-                    fontName=BASE,
-                    fontSize=6,
-                    fillColor=MUTED,
-                    textAnchor="middle",
-                )
-            )
-    d.add(
-        String(
-            x0 + pw / 2,
-            2,
-            chart.x_label,
-            fontName=BASE,
-            fontSize=6,
-            fillColor=MUTED,
-            textAnchor="middle",
-        )
-    )
+            d.add(_axis_text(px(tick), y0 - 9, text))
+    d.add(_axis_text(x0 + pw / 2, 2, chart.x_label))
     for s in chart.series:
         colour = ROLE_COLOURS.get(s.role, ACCENT)
         if s.baseline is not None and ylo <= s.baseline <= yhi:
@@ -241,40 +216,10 @@ def fv_chart(profiles: Sequence[FvProfile], width: float, height: float) -> Draw
 
     for tick in yticks:
         d.add(Line(x0, py(tick), x0 + pw, py(tick), strokeColor=RULE, strokeWidth=0.25))
-        d.add(
-            String(
-                x0 - 3,
-                py(tick) - 2.2,
-                _label(tick),
-                fontName=BASE,
-                fontSize=6,
-                fillColor=MUTED,
-                textAnchor="end",
-            )
-        )
+        d.add(_axis_text(x0 - 3, py(tick) - 2.2, _label(tick), "end"))
     for tick in xticks:
-        d.add(
-            String(
-                px(tick),
-                y0 - 9,
-                _label(tick),
-                fontName=BASE,
-                fontSize=6,
-                fillColor=MUTED,
-                textAnchor="middle",
-            )
-        )
-    d.add(
-        String(
-            x0 + pw / 2,
-            2,
-            "velocity (m/s)",
-            fontName=BASE,
-            fontSize=6,
-            fillColor=MUTED,
-            textAnchor="middle",
-        )
-    )
+        d.add(_axis_text(px(tick), y0 - 9, _label(tick)))
+    d.add(_axis_text(x0 + pw / 2, 2, "velocity (m/s)"))
     for i, pr in enumerate(profiles):
         colour, dashed = styles[min(i, 1)]
         line = Line(px(0), py(pr.f0_rel), px(pr.v0), py(0), strokeColor=colour, strokeWidth=1.3)
@@ -312,17 +257,7 @@ def load_chart(load: LoadData, width: float, height: float) -> Drawing:
 
     for tick in yticks:
         d.add(Line(x0, py(tick), x0 + pw, py(tick), strokeColor=RULE, strokeWidth=0.25))
-        d.add(
-            String(
-                x0 - 3,
-                py(tick) - 2.2,
-                _label(tick),
-                fontName=BASE,
-                fontSize=6,
-                fillColor=MUTED,
-                textAnchor="end",
-            )
-        )
+        d.add(_axis_text(x0 - 3, py(tick) - 2.2, _label(tick), "end"))
     for i, w in enumerate(load.weeks):
         cx = x0 + slot * (i + 0.5)
         if w.hsr_m is not None:
@@ -338,28 +273,8 @@ def load_chart(load: LoadData, width: float, height: float) -> Drawing:
                 )
             )
         if n <= 20 or i % 2 == 0:
-            d.add(
-                String(
-                    cx,
-                    y0 - 9,
-                    str(w.week_no),
-                    fontName=BASE,
-                    fontSize=6,
-                    fillColor=MUTED,
-                    textAnchor="middle",
-                )
-            )
-    d.add(
-        String(
-            x0 + pw / 2,
-            2,
-            "week since injury (pale: week in progress)",
-            fontName=BASE,
-            fontSize=6,
-            fillColor=MUTED,
-            textAnchor="middle",
-        )
-    )
+            d.add(_axis_text(cx, y0 - 9, str(w.week_no)))
+    d.add(_axis_text(x0 + pw / 2, 2, "week since injury (pale: week in progress)"))
     if load.pre_injury_hsr_week is not None:
         line = Line(
             x0,

@@ -131,7 +131,9 @@ def _window(state: dict) -> str:
     window = MainWindow(state["database"], state["actor"])
     window.show()
     app.processEvents()
-    rows = window.findChild(__import__("PySide6.QtWidgets", fromlist=["QTableView"]).QTableView)
+    from PySide6.QtWidgets import QTableView
+
+    rows = window.findChild(QTableView)
     count = rows.model().rowCount() if rows is not None else 0
     if app.windowIcon().isNull():
         raise RuntimeError("the application icon is missing")

@@ -411,7 +411,3 @@ def open_flag_counts(session: Session) -> dict[int, int]:
         if entry_id not in resolved:
             counts[case_id] = counts.get(case_id, 0) + 1
     return counts
-
-
-def protocol_of(session: Session, case_id: int) -> Protocol:
-    return get_or_404(session, InjuryCase, case_id, "Case").protocol

@@ -99,3 +99,16 @@ def test_user_validation_messages(clinic):
         users.create_user(s, admin, "doctor", "D", "doctor", "long enough")
     with pytest.raises(ValidationError, match="Unknown role"), clinic.session() as s:
         users.create_user(s, admin, "x1", "X", "nurse", "long enough")
+
+
+def test_a_deactivated_account_cannot_log_in_and_admins_cannot_lock_themselves_out(clinic):
+    admin = clinic.actors["admin"]
+    with clinic.session() as s:
+        users.set_active(s, admin, "coach", False)
+    with pytest.raises(AuthenticationError, match="deactivated"), clinic.session() as s:
+        users.authenticate(s, "coach", TEST_PASSWORD)
+    with pytest.raises(ValidationError, match="your own account"), clinic.session() as s:
+        users.set_active(s, admin, "admin", False)
+    with clinic.session() as s:
+        users.set_active(s, admin, "coach", True)
+        assert users.authenticate(s, "coach", TEST_PASSWORD).role == "coach"
