@@ -119,7 +119,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as home:
         os.environ["CASEMGR_HOME"] = home
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        from ui.case_workspace import CaseWorkspace
+        from ui.case.case_workspace import CaseWorkspace
 
         t0 = time.perf_counter()
         database, actor, case_id = build(Path(home) / "big.sqlite3", args.entries)
@@ -168,7 +168,7 @@ def main() -> int:
             ("find the oldest entry", find),
         ):
             print(f"{label:46s} {statistics.median(values) * 1000:7.0f} ms (median of {args.runs})")
-        from ui import tasks
+        from ui.platform import tasks
 
         tasks.wait_for_all()
         database.dispose()

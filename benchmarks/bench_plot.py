@@ -132,7 +132,7 @@ def time_widget(app: QApplication, data: list[MeasureSeries]) -> tuple[float, tu
 
 def _standalone():
     """A CasePlotsWidget without a database (its reload is skipped)."""
-    from ui.plots import CasePlotsWidget
+    from ui.plots.case_plots import CasePlotsWidget
 
     class _Bench(CasePlotsWidget):
         def reload(self) -> None:  # no database in the benchmark

@@ -41,7 +41,7 @@ import sys, time
 from ui.app import create_application
 from casemgr.db.open import open_database
 from casemgr.services.users import authenticate
-from ui.main_window import MainWindow
+from ui.clinic.main_window import MainWindow
 imported = time.time()
 app = create_application()
 db = open_database(sys.argv[1])

@@ -120,9 +120,9 @@ def _wait(app, predicate, timeout: float = 120.0) -> None:
 def part_open_case(path: Path, runs: int) -> dict:
     """The biggest case's workspace: header, first timeline page, criteria, first plot."""
     app = _app()
-    from ui import tasks
-    from ui.case_views import attach_case_views
-    from ui.case_workspace import CaseWorkspace
+    from ui.case.case_workspace import CaseWorkspace
+    from ui.clinic.case_views import attach_case_views
+    from ui.platform import tasks
 
     case_id = _biggest_case(path)
     database = _open(path)
@@ -218,7 +218,7 @@ def part_open_case(path: Path, runs: int) -> dict:
 
 
 def _first_plot_key(choices) -> str:
-    from ui.plots import DEFAULT_MEASURES
+    from ui.plots.case_plots import DEFAULT_MEASURES
 
     keys = [c.key for c in choices]
     return next((k for k in DEFAULT_MEASURES if k in keys), keys[0] if keys else "")
@@ -230,7 +230,7 @@ def _now() -> str:
 
 def part_readiness(path: Path, runs: int) -> dict:
     """Readiness at a glance of every case that is not closed (the case list's column)."""
-    from ui.main_window import evaluate_glances
+    from ui.clinic.main_window import evaluate_glances
 
     database = _open(path)
     actor = _login(database, "physio")
@@ -268,8 +268,8 @@ def part_readiness(path: Path, runs: int) -> dict:
 def part_search(path: Path, runs: int) -> dict:
     """One keystroke in the athlete search to the filtered, repainted list."""
     app = _app()
-    from ui import tasks
-    from ui.main_window import MainWindow
+    from ui.clinic.main_window import MainWindow
+    from ui.platform import tasks
 
     database = _open(path)
     actor = _login(database, "physio")
@@ -348,9 +348,9 @@ def part_memory(path: Path, runs: int) -> dict:
     """Peak RSS: main window on the clinic (readiness at a glance done), the biggest case's
     workspace with its criteria and first plot."""
     app = _app()
-    from ui import tasks
-    from ui.case_views import attach_case_views
-    from ui.main_window import MainWindow
+    from ui.clinic.case_views import attach_case_views
+    from ui.clinic.main_window import MainWindow
+    from ui.platform import tasks
 
     case_id = _biggest_case(path)
     database = _open(path)
@@ -399,7 +399,7 @@ import sys, time
 from ui.app import create_application
 from casemgr.db.open import open_database
 from casemgr.services.users import authenticate
-from ui.main_window import MainWindow
+from ui.clinic.main_window import MainWindow
 imported = time.time()
 app = create_application()
 db = open_database(sys.argv[1])

@@ -15,10 +15,10 @@ from casemgr.db.open import open_database
 from casemgr.errors import DatabaseError
 from casemgr.logsetup import configure_logging
 from casemgr.resources import resource_path
-from ui import errors, tasks
-from ui.data_actions import remind_backup_if_due
-from ui.login_dialog import LoginDialog
-from ui.main_window import MainWindow
+from ui.clinic.data_actions import remind_backup_if_due
+from ui.clinic.main_window import MainWindow
+from ui.platform import errors, tasks
+from ui.platform.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def run_app(db: str | None = None, user: str | None = None) -> int:
             break
         except DatabaseError as exc:
             log.warning("Database not opened: %s", exc)
-            from ui.recovery import offer_restore
+            from ui.platform.recovery import offer_restore
 
             if not offer_restore(db, str(exc)):
                 return EXIT_ERROR

@@ -125,7 +125,7 @@ def _report(db_path: Path, home: Path) -> str:
 
 def _window(state: dict) -> str:
     from ui.app import create_application
-    from ui.main_window import MainWindow
+    from ui.clinic.main_window import MainWindow
 
     app = create_application()
     window = MainWindow(state["database"], state["actor"])

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from ui import drafts, tasks
-from ui.case_workspace import CaseWorkspace
+from ui.case.case_workspace import CaseWorkspace
+from ui.platform import drafts, tasks
 
 TYPED = "Posterior thigh tightness after 6 x 60 m; O'Brien <Jr> & Co 李娜 José"
 
@@ -21,8 +21,8 @@ KILLED_APP = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
     from casemgr.db.open import open_database
     from casemgr.permissions import Actor
-    from ui import drafts
-    from ui.case_workspace import CaseWorkspace
+    from ui.platform import drafts
+    from ui.case.case_workspace import CaseWorkspace
     app = QApplication([])
     db = open_database(sys.argv[1])
     ws = CaseWorkspace(db, Actor(3, "physio", "physio", "Test physio"), int(sys.argv[2]))

@@ -43,12 +43,12 @@ from casemgr.services import athletes, cases, timeline
 from casemgr.services.athletes import AthleteInput
 from casemgr.services.timeline import TimelineFilter
 from tests.conftest import TEST_PASSWORD
-from ui import tasks
-from ui.athlete_dialogs import AthleteDialog
-from ui.case_list_model import COL_ATHLETE
-from ui.case_workspace import CaseWorkspace
-from ui.main_window import MainWindow
-from ui.timeline_model import COL_ENTRY
+from ui.case.case_workspace import CaseWorkspace
+from ui.case.timeline_model import COL_ENTRY
+from ui.clinic.case_list_model import COL_ATHLETE
+from ui.clinic.main_window import MainWindow
+from ui.forms.athlete_dialogs import AthleteDialog
+from ui.platform import tasks
 
 JOSE_NFC = unicodedata.normalize("NFC", "José Ruiz")
 JOSE_NFD = unicodedata.normalize("NFD", "José Ruiz")

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QDialog
 
 from casemgr.services.backup import backup_database
 from tests.conftest import TEST_PASSWORD
-from ui.login_dialog import LoginDialog
-from ui.recovery import DatabaseRefusedDialog
+from ui.platform.login_dialog import LoginDialog
+from ui.platform.recovery import DatabaseRefusedDialog
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, close_case, list_case_rows, open_case
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import add_feedback, add_note, raise_flag, record_measures
-from ui.case_review import (
+from ui.clinic.case_review import (
     COL_ATHLETE,
     COL_FLAGS,
     COL_PAIN,
@@ -23,7 +23,7 @@ from ui.case_review import (
     ROW_ROLE,
     CaseReviewWindow,
 )
-from ui.sparkline import SPARK_ROLE
+from ui.plots.sparkline import SPARK_ROLE
 
 TRICKY = "O'Brien <Jr> & Co"
 INJURY = date.today() - timedelta(days=10)

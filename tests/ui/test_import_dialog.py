@@ -35,7 +35,7 @@ def _measures(clinic) -> int:
 
 
 def _dialog(qtbot, clinic, role="coach"):
-    from ui.import_dialog import ImportDialog
+    from ui.clinic.import_dialog import ImportDialog
 
     dialog = ImportDialog(clinic.database, clinic.actors[role])
     qtbot.addWidget(dialog)
@@ -136,7 +136,7 @@ def test_cancel_stops_a_big_import_and_writes_nothing(qtbot, lea, tmp_path):
 
 def test_new_preset_from_a_file(qtbot, lea, tmp_path):
     from casemgr.services.imports import inspect_file
-    from ui.import_dialog import PresetEditor
+    from ui.clinic.import_dialog import PresetEditor
 
     path = tmp_path / "force_frame.csv"
     path.write_text(
@@ -169,7 +169,7 @@ def test_new_preset_from_a_file(qtbot, lea, tmp_path):
 
 def test_preset_editor_says_what_is_missing(qtbot, lea, tmp_path):
     from casemgr.services.imports import inspect_file
-    from ui.import_dialog import PresetEditor
+    from ui.clinic.import_dialog import PresetEditor
 
     sample = inspect_file(b"Name,When,Value\nSam,2026-01-01,3\n")
     editor = PresetEditor(lea.database, lea.actors["physio"], sample, "x")
@@ -181,7 +181,7 @@ def test_preset_editor_says_what_is_missing(qtbot, lea, tmp_path):
 
 
 def test_data_actions_export_backup_restore_and_reminder(qtbot, lea, tmp_path):
-    from ui import data_actions
+    from ui.clinic import data_actions
 
     results = []
     doctor, admin = lea.actors["doctor"], lea.actors["admin"]
@@ -214,7 +214,7 @@ def test_data_actions_export_backup_restore_and_reminder(qtbot, lea, tmp_path):
 def test_file_menu_actions_follow_the_role(qtbot, lea):
     from PySide6.QtWidgets import QMainWindow, QMenu
 
-    from ui.data_actions import install_file_menu
+    from ui.clinic.data_actions import install_file_menu
 
     window = QMainWindow()
     qtbot.addWidget(window)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ui import tasks
-from ui.main_window import MainWindow
-from ui.plots import CasePlotsWidget
-from ui.report_dialog import ReportDialog
-from ui.week_plan import WeekPlanWidget
+from ui.case.week_plan import WeekPlanWidget
+from ui.clinic.main_window import MainWindow
+from ui.clinic.report_dialog import ReportDialog
+from ui.platform import tasks
+from ui.plots.case_plots import CasePlotsWidget
 
 
 @pytest.fixture(autouse=True)

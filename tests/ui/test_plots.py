@@ -15,8 +15,8 @@ from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, get_case, move_phase, open_case
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import SessionInput, add_feedback, add_session, record_measures
-from ui import plots as plots_module
-from ui.plots import CasePlotsWidget
+from ui.plots import case_plots as plots_module
+from ui.plots.case_plots import CasePlotsWidget
 
 INJURY = date.today() - timedelta(days=10)
 TRICKY = "O'Brien <Jr> & Co"

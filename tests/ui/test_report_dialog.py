@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from casemgr.db.models import AuditEvent
 from casemgr.services import timeline
-from ui.report_dialog import ReportDialog
+from ui.clinic.report_dialog import ReportDialog
 
 
 def _actions(clinic) -> list[str]:

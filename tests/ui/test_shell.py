@@ -18,9 +18,9 @@ from casemgr.errors import PermissionDenied
 from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, close_case, move_phase, open_case
 from tests.conftest import TEST_PASSWORD
-from ui.case_list_model import COL_ATHLETE, COL_DAY, COL_PHASE, COL_STATUS, SORT_ROLE
-from ui.login_dialog import LoginDialog
-from ui.main_window import MainWindow
+from ui.clinic.case_list_model import COL_ATHLETE, COL_DAY, COL_PHASE, COL_STATUS, SORT_ROLE
+from ui.clinic.main_window import MainWindow
+from ui.platform.login_dialog import LoginDialog
 
 ROOT = Path(__file__).resolve().parents[2]
 TRICKY = "O'Brien <Jr> & Co"
@@ -334,11 +334,11 @@ def test_run_app_logs_in_and_shows_the_main_window(qtbot, clinic, monkeypatch):
 
 def test_run_app_words_a_database_it_cannot_open(tmp_path, monkeypatch):
     import ui.app
-    import ui.recovery
+    import ui.platform.recovery
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     shown = []
-    monkeypatch.setattr(ui.recovery, "offer_restore", lambda db, reason: shown.append(reason))
+    monkeypatch.setattr(ui.platform.recovery, "offer_restore", lambda db, reason: shown.append(reason))
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("these are not the records you are looking for\n" * 200)
     assert ui.app.run_app(db=str(not_a_db)) == 1
@@ -347,7 +347,7 @@ def test_run_app_words_a_database_it_cannot_open(tmp_path, monkeypatch):
 
 
 def test_unexpected_errors_are_logged_and_shown_with_details(qtbot, monkeypatch):
-    from ui import errors
+    from ui.platform import errors
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     errors.install_excepthook()

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from casemgr.db.models import PlannedSession, WeeklyTarget
 from casemgr.services import planning
 from casemgr.services.timeline import SessionInput, add_session
-from ui import week_plan as week_plan_module
-from ui.week_plan import ITEM_ROLE, WeekPlanWidget
+from ui.case import week_plan as week_plan_module
+from ui.case.week_plan import ITEM_ROLE, WeekPlanWidget
 
 TRICKY = "O'Brien <Jr> & Co"
 MONDAY = planning.week_start(date.today()) - timedelta(days=7)  # last week: all in the past

@@ -14,16 +14,16 @@ from casemgr.services.athletes import AthleteInput, create_athlete, update_athle
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import TimelineFilter
 from tests.conftest import TEST_PASSWORD
-from ui import tasks
-from ui.case_workspace import TAB_CRITERIA, CaseWorkspace
-from ui.criteria_panel import COL_STATUS, PhaseMoveDialog
-from ui.decision_dialog import DecisionDialog
-from ui.entry_forms import AmendDialog, VoidDialog
-from ui.lock import LockScreen
-from ui.login_dialog import LoginDialog
-from ui.main_window import MainWindow
-from ui.timeline_model import COL_ENTRY
-from ui.timeline_model import COL_STATUS as TL_STATUS
+from ui.case.case_workspace import TAB_CRITERIA, CaseWorkspace
+from ui.case.criteria_panel import COL_STATUS, PhaseMoveDialog
+from ui.case.decision_dialog import DecisionDialog
+from ui.case.timeline_model import COL_ENTRY
+from ui.case.timeline_model import COL_STATUS as TL_STATUS
+from ui.clinic.main_window import MainWindow
+from ui.forms.entry_forms import AmendDialog, VoidDialog
+from ui.platform import tasks
+from ui.platform.lock import LockScreen
+from ui.platform.login_dialog import LoginDialog
 
 TRICKY = "O'Brien <Jr> & Co"
 NOW = datetime.now(UTC)
@@ -615,7 +615,7 @@ def test_idle_lock_hides_the_case_and_keeps_the_draft(qtbot, clinic):
 
 
 def test_input_postpones_the_lock_and_the_idle_time_is_configurable(qtbot, clinic):
-    from ui.lock import IDLE_SETTING, ui_settings
+    from ui.platform.lock import IDLE_SETTING, ui_settings
 
     ui_settings().setValue(IDLE_SETTING, 2)
     window = MainWindow(clinic.database, clinic.actors["coach"])

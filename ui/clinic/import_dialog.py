@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 from casemgr.clinical.catalogue import format_number, load_catalogue
 from casemgr.importing.pipeline import ImportCancelled, ImportReport
 from casemgr.permissions import Action, Actor, allowed
-from ui import tasks
-from ui.errors import error_message, show_error
+from ui.platform import tasks
+from ui.platform.errors import error_message, show_error
 
 log = logging.getLogger(__name__)
 

@@ -31,16 +31,16 @@ from casemgr.services import athletes, cases, protocols, readiness, timeline
 from casemgr.services.dto import AthleteInfo, CaseInfo, EntryInfo
 from casemgr.services.readiness import CaseReadiness
 from casemgr.services.timeline import TimelineFilter
-from ui import tasks
-from ui.athlete_dialogs import AthleteDialog, CaseDialog
-from ui.case_header import CaseHeader
-from ui.case_list_model import injury_text
-from ui.criteria_panel import CriteriaPanel, PhaseMoveDialog
-from ui.decision_dialog import DecisionDialog
-from ui.entry_forms import AmendDialog, EntryPanel, FormContext, VoidDialog, form_kind_for
-from ui.errors import show_domain_error
-from ui.lock import ui_settings
-from ui.timeline_view import TimelineView
+from ui.case.case_header import CaseHeader
+from ui.case.criteria_panel import CriteriaPanel, PhaseMoveDialog
+from ui.case.decision_dialog import DecisionDialog
+from ui.case.timeline_view import TimelineView
+from ui.common.labels import injury_text
+from ui.forms.athlete_dialogs import AthleteDialog, CaseDialog
+from ui.forms.entry_forms import AmendDialog, EntryPanel, FormContext, VoidDialog, form_kind_for
+from ui.platform import tasks
+from ui.platform.errors import show_domain_error
+from ui.platform.lock import ui_settings
 
 log = logging.getLogger(__name__)
 

@@ -37,9 +37,7 @@ from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import athletes, cases
 from casemgr.services.dto import AthleteInfo, CaseInfo
 from casemgr.vocab import MECHANISMS
-from ui import tasks
-from ui.case_header import grade_text
-from ui.case_list_model import (
+from ui.clinic.case_list_model import (
     COL_ATHLETE,
     COL_DAY,
     COL_EXPECTED,
@@ -56,20 +54,24 @@ from ui.case_list_model import (
     CaseFilterProxyModel,
     CaseListModel,
     ReadinessGlance,
+)
+from ui.clinic.case_views import attach_case_views, open_case_review, open_report_dialog
+from ui.clinic.data_actions import install_file_menu
+from ui.common.labels import (
+    grade_text,
     injury_text,
     local_time_text,
     phase_text,
     region_label,
     status_label,
 )
-from ui.case_views import attach_case_views, open_case_review, open_report_dialog
-from ui.data_actions import install_file_menu
-from ui.errors import show_domain_error
-from ui.lock import IdleLock, ui_settings
+from ui.platform import tasks
+from ui.platform.errors import show_domain_error
+from ui.platform.lock import IdleLock, ui_settings
 
 if TYPE_CHECKING:  # the workspace and dialogs load when first opened, not at start-up
-    from ui.athlete_dialogs import AthleteDialog, CaseDialog
-    from ui.case_workspace import CaseWorkspace
+    from ui.case.case_workspace import CaseWorkspace
+    from ui.forms.athlete_dialogs import AthleteDialog, CaseDialog
 
 log = logging.getLogger(__name__)
 
@@ -461,7 +463,7 @@ class MainWindow(QMainWindow):
             existing.raise_()
             existing.activateWindow()
             return existing
-        from ui.case_workspace import CaseWorkspace
+        from ui.case.case_workspace import CaseWorkspace
 
         try:
             workspace = CaseWorkspace(self._database, self._actor, case_id, self)
@@ -571,7 +573,7 @@ class MainWindow(QMainWindow):
         self.idle_lock.lock()
 
     def _on_new_athlete_triggered(self) -> None:
-        from ui.athlete_dialogs import AthleteDialog
+        from ui.forms.athlete_dialogs import AthleteDialog
 
         dialog = AthleteDialog(self._database, self._actor, None, self)
         dialog.saved.connect(lambda athlete: self._on_athlete_saved(dialog, athlete))
@@ -593,7 +595,7 @@ class MainWindow(QMainWindow):
         except CaseMgrError as exc:
             show_domain_error(self, exc)
             return
-        from ui.athlete_dialogs import AthleteDialog
+        from ui.forms.athlete_dialogs import AthleteDialog
 
         dialog = AthleteDialog(self._database, self._actor, athlete, self)
         dialog.saved.connect(lambda _athlete: self.refresh())
@@ -604,7 +606,7 @@ class MainWindow(QMainWindow):
         self.open_case_dialog(index.data(ROW_ROLE).athlete_id if index.isValid() else None)
 
     def open_case_dialog(self, athlete_id: int | None = None) -> CaseDialog | None:
-        from ui.athlete_dialogs import CaseDialog
+        from ui.forms.athlete_dialogs import CaseDialog
 
         try:
             dialog = CaseDialog(self._database, self._actor, athlete_id=athlete_id, parent=self)

@@ -59,9 +59,9 @@ from casemgr.services.base import ACTION_TEXT
 from casemgr.services.dto import AthleteInfo, CaseInfo, EntryInfo, MeasureValue
 from casemgr.services.timeline import SessionInput
 from casemgr.vocab import SESSION_TYPES, SURFACES
-from ui import drafts
-from ui.errors import ConflictDialog
-from ui.timeline_model import entry_text, local_text
+from ui.common.entries import entry_text, local_text
+from ui.platform import drafts
+from ui.platform.errors import ConflictDialog
 
 if TYPE_CHECKING:  # numpy and scipy load with the first timing-gate test, not at start-up
     from casemgr.clinical.sprint import SprintProfile

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from casemgr.errors import AuthenticationError, CaseMgrError
-from ui.errors import error_message
-from ui.login_dialog import LoginDialog
+from ui.platform.errors import error_message
+from ui.platform.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
 

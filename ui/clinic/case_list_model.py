@@ -6,10 +6,9 @@ cases off the GUI thread and hands the results to ``set_readiness``.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
@@ -24,7 +23,13 @@ from PySide6.QtCore import (
 from casemgr.clinical.expected_return import ExpectedReturn, expected_return
 from casemgr.services.dto import CaseRow
 from casemgr.text import fold
-from casemgr.vocab import MUSCLE_LABELS
+from ui.common.labels import (
+    injury_text,
+    local_time_text,
+    phase_text,
+    status_label,
+)
+from ui.platform.errors import plain_tooltip
 
 (
     COL_ATHLETE,
@@ -58,40 +63,6 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("CaseListModel", text)
 
 
-def status_label(status: str) -> str:
-    """The translated label of a case status."""
-    labels = {"open": _tr("Open"), "surveillance": _tr("Surveillance"), "closed": _tr("Closed")}
-    return labels.get(status, status)
-
-
-def side_label(side: str) -> str:
-    return {"left": _tr("Left"), "right": _tr("Right")}.get(side, side)
-
-
-def region_label(region: str) -> str:
-    return {"hamstring": _tr("hamstring"), "calf": _tr("calf")}.get(region, region)
-
-
-def injury_text(side: str, region: str, muscle: str, grade: str) -> str:
-    """``"Right hamstring · Biceps femoris (long head) · 2b"``."""
-    parts = [f"{side_label(side)} {region_label(region)}", _tr(MUSCLE_LABELS.get(muscle, muscle))]
-    if grade:
-        parts.append(grade)
-    return " · ".join(parts)
-
-
-def phase_text(ordinal: int, count: int, name: str) -> str:
-    """``"3/7 Strength-speed integration"``."""
-    return f"{ordinal}/{count} {name}" if count else f"{ordinal} {name}"
-
-
-def local_time_text(moment: datetime | None) -> str:
-    """A stored (UTC) moment in the workstation's local time, minutes precision."""
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def split_grade(grade: str) -> tuple[str, str]:
     """``"2b"`` -> ``("2", "b")``; ``"0a"`` (a BAMIC grade) and Munich grades stay whole."""
     if len(grade) >= 2 and grade[-1] in "abc" and grade[:-1] in ("1", "2", "3", "4"):
@@ -122,11 +93,6 @@ class ReadinessGlance:
     verdict: str
     summary: str = ""
     signals: int = 0
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip that shows *text* as typed (Qt would guess ``<Jr>`` is a tag)."""
-    return f"<p style='white-space:pre'>{html.escape(text)}</p>" if text else ""
 
 
 class CaseListModel(QAbstractTableModel):

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from casemgr.permissions import Actor
 from casemgr.services import report_data
 from reports.build import render_document, write_atomic
-from ui.errors import error_message, show_error
+from ui.platform.errors import error_message, show_error
 
 log = logging.getLogger(__name__)
 

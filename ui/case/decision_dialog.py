@@ -30,8 +30,8 @@ from casemgr.services import decisions
 from casemgr.services.dto import CaseInfo
 from casemgr.services.readiness import CaseReadiness
 from casemgr.vocab import DECISION_LABELS
-from ui.case_list_model import injury_text, phase_text
-from ui.entry_forms import denial_text
+from ui.common.labels import injury_text, phase_text
+from ui.forms.entry_forms import denial_text
 
 log = logging.getLogger(__name__)
 

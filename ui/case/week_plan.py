@@ -37,7 +37,7 @@ from casemgr.permissions import Actor
 from casemgr.services import planning, timeline
 from casemgr.services.dto import EntryInfo, PlannedSessionInfo, TargetInfo
 from casemgr.vocab import SESSION_TYPES, SURFACES
-from ui.errors import show_error
+from ui.platform.errors import show_error
 
 log = logging.getLogger(__name__)
 

@@ -50,9 +50,9 @@ from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import cases
 from casemgr.services.dto import CaseInfo
 from casemgr.services.readiness import CaseReadiness
-from ui.case_list_model import phase_text
-from ui.errors import ConflictDialog, plain_tooltip
-from ui.timeline_model import local_text
+from ui.common.entries import local_text
+from ui.common.labels import phase_text
+from ui.platform.errors import ConflictDialog, plain_tooltip
 
 log = logging.getLogger(__name__)
 

@@ -53,9 +53,9 @@ from casemgr.services import cases, readiness, series, timeline
 from casemgr.services.dto import CaseRow
 from casemgr.text import fold
 from casemgr.vocab import MUSCLE_LABELS
-from ui import tasks
-from ui.errors import show_error
-from ui.sparkline import SPARK_ROLE, Spark, SparklineDelegate, SparklineWidget
+from ui.platform import tasks
+from ui.platform.errors import show_error
+from ui.plots.sparkline import SPARK_ROLE, Spark, SparklineDelegate, SparklineWidget
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from casemgr.services import timeline
 from casemgr.services.dto import EntryInfo, Page
 from casemgr.services.timeline import TimelineFilter, can_amend
 from casemgr.vocab import KIND_LABELS
-from ui.timeline_model import (
+from ui.case.timeline_model import (
     COL_AUTHOR,
     COL_DISCIPLINE,
     COL_ENTRY,

@@ -16,8 +16,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from casemgr.permissions import Action, Actor, allowed
-from ui import tasks
-from ui.errors import error_message, show_error
+from ui.platform import tasks
+from ui.platform.errors import error_message, show_error
 
 
 def _tr(text: str) -> str:
@@ -255,7 +255,7 @@ def install_file_menu(
         actions[key] = act
 
     def open_import():
-        from ui.import_dialog import ImportDialog
+        from ui.clinic.import_dialog import ImportDialog
 
         dialog = ImportDialog(database, actor, parent)
         dialog.open()

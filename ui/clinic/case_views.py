@@ -41,14 +41,14 @@ def attach_case_views(workspace) -> None:
     """Add the Plots and Week plan tabs and the Report action to a ``CaseWorkspace``."""
 
     def make_plots() -> QWidget:
-        from ui.plots import CasePlotsWidget
+        from ui.plots.case_plots import CasePlotsWidget
 
         widget = CasePlotsWidget(workspace.database, workspace.actor, workspace.case_id)
         widget.entry_activated.connect(workspace.show_entry)
         return widget
 
     def make_week_plan() -> QWidget:
-        from ui.week_plan import WeekPlanWidget
+        from ui.case.week_plan import WeekPlanWidget
 
         widget = WeekPlanWidget(workspace.database, workspace.actor, workspace.case_id)
         widget.plan_changed.connect(workspace.timeline.reload)
@@ -95,7 +95,7 @@ def attach_case_views(workspace) -> None:
 
 def open_report_dialog(parent: QWidget, database, actor, case_id: int) -> QWidget:
     """The report dialog (preview, save, print) for *case_id*."""
-    from ui.report_dialog import ReportDialog
+    from ui.clinic.report_dialog import ReportDialog
 
     dialog = ReportDialog(database, actor, case_id, parent)
     dialog.open()
@@ -105,7 +105,7 @@ def open_report_dialog(parent: QWidget, database, actor, case_id: int) -> QWidge
 
 def open_case_review(main_window) -> QWidget:
     """The case-review screen; Enter on a case opens its workspace."""
-    from ui.case_review import CaseReviewWindow
+    from ui.clinic.case_review import CaseReviewWindow
 
     window = getattr(main_window, "case_review", None)
     if window is None:

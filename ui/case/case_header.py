@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from casemgr.clinical.expected_return import expected_return
 from casemgr.services.dto import CaseInfo, EntryInfo
-from casemgr.vocab import BAMIC_SITES, MECHANISMS
-from ui.case_list_model import injury_text, local_time_text, phase_text, status_label
+from casemgr.vocab import MECHANISMS
+from ui.common.labels import grade_text, injury_text, local_time_text, phase_text, status_label
 
 if TYPE_CHECKING:
     from casemgr.services.readiness import CaseReadiness
@@ -22,18 +22,6 @@ VERDICT_COLOURS = {"ready": "#2bb673", "not_ready": "#f4a259", "no_criteria": "#
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("CaseHeader", text)
-
-
-def grade_text(info: CaseInfo) -> str:
-    """``"BAMIC 2b (musculotendinous junction)"`` or ``"Munich 3A"``."""
-    grade = info.grade_label
-    if info.classification == "bamic":
-        grade = _tr("BAMIC {0}").format(grade)
-        if info.site in BAMIC_SITES:
-            grade += f" ({_tr(BAMIC_SITES[info.site])})"
-    elif info.classification == "munich":
-        grade = _tr("Munich {0}").format(grade)
-    return grade
 
 
 def expected_text(info: CaseInfo, today: date) -> str:

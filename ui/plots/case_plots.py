@@ -46,7 +46,7 @@ from casemgr.services.series import (
     SprintTest,
     WellnessSeries,
 )
-from ui.errors import show_error
+from ui.platform.errors import show_error
 
 log = logging.getLogger(__name__)
 
