@@ -229,7 +229,7 @@ class _Writer:
 
 def _case_plan(i: int, days: int, rng: random.Random) -> list[dict]:
     """The cases of athlete *i*: dicts with start day (injury), end day, final phase, status."""
-    from casemgr.demo import _phase_start_days
+    from casemgr.demo.curves import _phase_start_days
 
     region = "calf" if i % 3 == 2 else "hamstring"
     starts = _phase_start_days(region)
@@ -257,7 +257,8 @@ def _athlete(
     import numpy as np
 
     from casemgr.clinical.sprint import predict_time
-    from casemgr.demo import NOTES, SESSIONS_BY_PHASE, _curves, _interp, _phase_start_days
+    from casemgr.demo.curves import _curves, _interp, _phase_start_days
+    from casemgr.demo.data import NOTES, SESSIONS_BY_PHASE
     from casemgr.text import fold
 
     name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"

@@ -14,14 +14,14 @@ from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, close_case, list_case_rows, open_case
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import add_feedback, add_note, raise_flag, record_measures
-from ui.clinic.case_review import (
+from ui.clinic.case_review import CaseReviewWindow
+from ui.clinic.review_model import (
     COL_ATHLETE,
     COL_FLAGS,
     COL_PAIN,
     COL_READINESS,
     COL_VELOCITY,
     ROW_ROLE,
-    CaseReviewWindow,
 )
 from ui.plots.sparkline import SPARK_ROLE
 

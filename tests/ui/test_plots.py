@@ -16,7 +16,10 @@ from casemgr.services.cases import CaseInput, get_case, move_phase, open_case
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import SessionInput, add_feedback, add_session, record_measures
 from ui.plots import case_plots as plots_module
+from ui.plots.base import EventLines, PhaseBands
 from ui.plots.case_plots import CasePlotsWidget
+from ui.plots.common import LIMB_COLOURS, WELLNESS_COLOURS
+from ui.plots.measures import LevelLines
 
 INJURY = date.today() - timedelta(days=10)
 TRICKY = "O'Brien <Jr> & Co"
@@ -111,16 +114,16 @@ def test_measure_plot_shows_db_values_baseline_band_and_phases(widget, case):
     assert xs == [at(-14).timestamp(), at(3).timestamp(), at(6).timestamp()]
     assert np.isnan(curve.getData()[1][1])  # no line drawn across the injury
     assert isinstance(plot.getPlotItem().getAxis("bottom"), pg.DateAxisItem)
-    (levels,) = items_of(plot, plots_module.LevelLines)
+    (levels,) = items_of(plot, LevelLines)
     lines = {y: label for y, _colour, label, _dashed, _at in levels.lines}
     assert lines == {10.0: "baseline 10.00 m/s", 9.0: "target 9.00 m/s"}  # 90% of baseline
     assert [(lo, hi) for lo, hi, _ in levels.bands] == [(9.0, None)]
-    (bands,) = items_of(plot, plots_module.PhaseBands)
+    (bands,) = items_of(plot, PhaseBands)
     starts = [p.start.timestamp() for p in widget.measure.phases]
     assert [b[0] for b in bands.bands] == starts
     assert bands.bands[-1][1] >= datetime.now(UTC).timestamp() - 60  # current phase: to now
     assert bands.labels() == ["P1", "P2", "P3"]
-    (events,) = items_of(plot, plots_module.EventLines)
+    (events,) = items_of(plot, EventLines)
     injury = datetime.combine(INJURY, time(0), tzinfo=UTC).timestamp()
     assert events.lines[0][0] == injury and events.labels() == ["Injury"]
     assert "Max velocity (m/s) — Sam Carter" in heading_text(plot)
@@ -131,13 +134,13 @@ def test_left_and_right_in_distinct_colours(widget):
     widget.set_measure("nordic_force")
     plot = widget.measure_plot
     by_colour = {c.opts["pen"].color().name().upper(): c for c in curves(plot)}
-    left = by_colour[plots_module.LIMB_COLOURS["left"]]
-    right = by_colour[plots_module.LIMB_COLOURS["right"]]
+    left = by_colour[LIMB_COLOURS["left"]]
+    right = by_colour[LIMB_COLOURS["right"]]
     assert plotted(left)[1] == [420, 400]
     assert plotted(right)[1] == [410, 300]
     heading = heading_text(plot)
     assert "Left" in heading and "Right (injured)" in heading
-    (levels,) = items_of(plot, plots_module.LevelLines)
+    (levels,) = items_of(plot, LevelLines)
     assert [(lo, hi) for lo, hi, _ in levels.bands] == [(320, None)]  # LSI >= 80% of 400 N
     assert levels.labels() == [
         "target 320 N",
@@ -215,8 +218,8 @@ def test_pain_panel_and_pain_limit(qtbot, widget):
     widget.tabs.setCurrentIndex(widget.TAB_WELLNESS)
     qtbot.waitUntil(lambda: widget.wellness is not None)
     by_colour = {c.opts["pen"].color().name().upper(): c for c in curves(widget.wellness_plot)}
-    pain = by_colour[plots_module.WELLNESS_COLOURS["pain"]]
-    soreness = by_colour[plots_module.WELLNESS_COLOURS["soreness"]]
+    pain = by_colour[WELLNESS_COLOURS["pain"]]
+    soreness = by_colour[WELLNESS_COLOURS["soreness"]]
     assert list(pain.getData()[1]) == [4, 2] and list(soreness.getData()[1]) == [3, 5]
     (limit,) = [i for i in items_of(widget.wellness_plot, pg.InfiniteLine) if i.angle == 0]
     assert limit.value() == 2 and "pain limit 2/10" in limit.label.toPlainText()

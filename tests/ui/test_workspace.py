@@ -20,7 +20,7 @@ from ui.case.decision_dialog import DecisionDialog
 from ui.case.timeline_model import COL_ENTRY
 from ui.case.timeline_model import COL_STATUS as TL_STATUS
 from ui.clinic.main_window import MainWindow
-from ui.forms.entry_forms import AmendDialog, VoidDialog
+from ui.forms.entry_dialogs import AmendDialog, VoidDialog
 from ui.platform import tasks
 from ui.platform.lock import LockScreen
 from ui.platform.login_dialog import LoginDialog

@@ -37,7 +37,10 @@ from ui.case.decision_dialog import DecisionDialog
 from ui.case.timeline_view import TimelineView
 from ui.common.labels import injury_text
 from ui.forms.athlete_dialogs import AthleteDialog, CaseDialog
-from ui.forms.entry_forms import AmendDialog, EntryPanel, FormContext, VoidDialog, form_kind_for
+from ui.forms.base import FormContext
+from ui.forms.entry_dialogs import AmendDialog, VoidDialog
+from ui.forms.kinds import form_kind_for
+from ui.forms.panel import EntryPanel
 from ui.platform import tasks
 from ui.platform.errors import show_domain_error
 from ui.platform.lock import ui_settings

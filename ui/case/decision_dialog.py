@@ -31,7 +31,7 @@ from casemgr.services.dto import CaseInfo
 from casemgr.services.readiness import CaseReadiness
 from casemgr.vocab import DECISION_LABELS
 from ui.common.labels import injury_text, phase_text
-from ui.forms.entry_forms import denial_text
+from ui.forms.base import denial_text
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from casemgr.services.athletes import AthleteInput
 from casemgr.services.cases import CaseInput
 from casemgr.services.dto import AthleteInfo, CaseInfo
 from casemgr.vocab import BAMIC_GRADES, BAMIC_SITES, MECHANISMS, MUNICH_GRADES, MUSCLES
-from ui.forms.entry_forms import number_text, parse_number
+from ui.forms.base import number_text, parse_number
 from ui.platform.errors import ConflictDialog
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ import pytest
 from casemgr.clinical.catalogue import load_catalogue
 from casemgr.clinical.facts import CaseFacts, CheckPoint, MeasurePoint, SessionPoint
 from casemgr.clinical.protocols import Criterion, Phase, default_protocols, protocol_from_dict
-from casemgr.clinical.readiness import FactIndex, evaluate_criterion, evaluate_phase
+from casemgr.clinical.readiness import evaluate_criterion, evaluate_phase
+from casemgr.clinical.readiness_index import FactIndex
 
 CAT = load_catalogue()
 INJURY = date(2026, 9, 1)

@@ -1,0 +1,82 @@
+"""The criteria table: one phase's readiness evaluation turned into printable rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from casemgr.clinical.catalogue import format_number
+from casemgr.clinical.protocols import Phase
+from casemgr.clinical.readiness import CriterionResult
+from casemgr.services.report_data.case import _Case, _fmt
+from casemgr.services.report_data.common import CriteriaBlock, CriterionRow
+
+_REFERENCE_TEXT = {
+    "absolute": "absolute value",
+    "baseline_pct": "pre-injury baseline",
+    "pre_injury_best_pct": "best pre-injury result",
+    "uninjured_pct": "uninjured limb",
+    "lsi": "uninjured limb (LSI)",
+    "asymmetry": "other limb (asymmetry)",
+    "within_of_uninjured": "uninjured limb",
+}
+
+
+def _criterion_row(c: _Case, criterion_measure: str | None, r: CriterionResult) -> CriterionRow:
+    limb = f" ({r.limb})" if r.limb else ""
+    if r.kind == "measure":
+        value = _fmt(c, criterion_measure, r.value) + (limb if r.value is not None else "")
+        if r.lsi is not None and r.reference == "lsi":
+            value += f", LSI {format_number(r.lsi, 1)}%"
+        elif r.asymmetry is not None and r.reference == "asymmetry":
+            value += f", asymmetry {format_number(r.asymmetry, 1)}%"
+        elif r.ratio_pct is not None:
+            value += f" = {format_number(r.ratio_pct, 1)}%"
+        if r.days_met is not None:
+            value += f" ({r.days_met} day{'s' if r.days_met != 1 else ''} met)"
+    elif r.kind == "check":
+        value = (
+            ("met" if r.value else "not met") + f" on {c.day_of(r.measured_at).isoformat()}"
+            if r.measured_at
+            else "not recorded"
+        )
+    elif r.kind == "sessions":
+        value = f"{int(r.value or 0)} session(s)"
+    elif r.kind == "decision":
+        value = "—" if r.status == "missing" else r.explanation.removeprefix("Doctor's decision: ")
+    else:
+        value = "see alternatives" if r.value is None else _fmt(c, criterion_measure, r.value)
+    if r.reference:
+        reference = _REFERENCE_TEXT.get(r.reference, r.reference)
+        if r.reference_value is not None:
+            reference += f": {_fmt(c, criterion_measure, r.reference_value)}"
+        if r.fallback_used:
+            reference += " (fallback)"
+    else:
+        reference = "—"
+    if r.missing and r.status == "missing":
+        reference = f"missing: {r.missing}" if reference == "—" else f"{reference}; {r.missing}"
+    return CriterionRow(
+        label=r.label,
+        status=r.status,
+        value=value,
+        reference=reference,
+        target=r.target_text or "—",
+        source=r.source,
+        explanation=r.explanation,
+        required=r.required,
+        convention=r.convention,
+    )
+
+
+def _block(c: _Case, phase: Phase, as_of: datetime | None, when: str) -> CriteriaBlock:
+    ev = c.evaluate(phase, as_of)
+    measures = {cr.key: cr.measure for cr in phase.criteria}
+    return CriteriaBlock(
+        phase_ordinal=phase.ordinal,
+        phase_name=phase.name,
+        as_of=ev.as_of,
+        when=when,
+        verdict=ev.verdict,
+        summary=ev.summary,
+        rows=tuple(_criterion_row(c, measures.get(r.key), r) for r in ev.results),
+    )
