@@ -30,6 +30,7 @@ ROLE_LABELS = {
 
 class Action(StrEnum):
     MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
     VIEW_CLINICAL = "view_clinical"
     EDIT_ATHLETE = "edit_athlete"
     OPEN_CASE = "open_case"
@@ -65,6 +66,7 @@ _LEAD = {Role.DOCTOR, Role.PHYSIO}
 # phases; only a doctor records a return-to-play decision.
 MATRIX: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.VIEW_CLINICAL: frozenset(_CLINICAL | {Role.ADMIN}),
     Action.EDIT_ATHLETE: frozenset(_LEAD | {Role.ADMIN}),
     Action.OPEN_CASE: frozenset(_LEAD),

@@ -18,6 +18,7 @@ MUSCLES: dict[str, dict[str, str]] = {
         "medial_gastrocnemius": "Medial gastrocnemius",
         "lateral_gastrocnemius": "Lateral gastrocnemius",
         "soleus": "Soleus",
+        "unspecified": "Not yet known (gastrocnemius or soleus)",
     },
 }
 MUSCLE_LABELS = {k: v for region in MUSCLES.values() for k, v in region.items()}

@@ -110,9 +110,10 @@ def long_text(label: str, text: str, style=BODY) -> list[Flowable]:
     return out
 
 
-def note_flowables(note: NoteItem, *, show_discipline: str = "") -> list[Flowable]:
+def note_flowables(note: NoteItem, tz: str, *, show_discipline: str = "") -> list[Flowable]:
+    """A note with its time in the clinic's zone *tz*, its author and its text."""
     who = f"{note.author}" + (f" ({show_discipline})" if show_discipline else "")
-    head = f"{fmt_dt(note.occurred_at)} · {who}"
+    head = f"{fmt_dt(note.occurred_at, tz)} · {who}"
     if note.title and note.title not in ("Note",):
         head += f" · {note.title}"
     out: list[Flowable] = [p(head, NOTE_HEAD)]
@@ -131,17 +132,22 @@ def note_flowables(note: NoteItem, *, show_discipline: str = "") -> list[Flowabl
     return out
 
 
-def decision_paragraphs(decision: DecisionData | None) -> list[Flowable]:
+def decision_paragraphs(decision: DecisionData | None, tz: str) -> list[Flowable]:
+    """The doctor's decision, recorded when (in the clinic's zone *tz*) and by whom."""
     if decision is None:
         return [p("No return-to-play decision has been recorded for this case.", BODY)]
     colour = DECISION_COLOURS.get(decision.decision, PASS)
     out: list[Flowable] = [
         Paragraph(
-            f"<b>{coloured(decision.label, colour)}</b> — recorded {para_text(fmt_dt(decision.decided_at))} "
+            f"<b>{coloured(decision.label, colour)}"
+            f"{coloured(decision.text.removeprefix(decision.label), WARN)}</b>"
+            f" — recorded {para_text(fmt_dt(decision.decided_at, tz))} "
             f"by {bold(decision.doctor_name)}",
             BODY,
         )
     ]
+    # a clearance against unmet exit criteria is stated with the doctor's reason
+    out += long_text("Override reason", decision.override_reason)
     out += long_text("Restrictions", decision.restrictions or "none")
     out += long_text("Monitoring plan", decision.monitoring_plan or "none recorded")
     out.append(p(f"Decision fingerprint: {decision.fingerprint}", SMALL))

@@ -40,6 +40,7 @@ class DocInfo:
     generated_at: datetime
     generated_by: str
     generated_role: str
+    timezone: str  # the clinic's zone: the footer's time is printed in it
 
 
 class SetAthlete(Flowable):
@@ -91,7 +92,7 @@ def _frame_page(canvas: Canvas, info: DocInfo, page: int, total: int) -> None:
     foot_top = 11 * mm
     _paragraph(canvas, f"<b>{para_text(CONFIDENTIAL)}</b>", SMALL, MARGIN_X, foot_top, inner * 0.3)
     generated = (
-        f"Generated {para_text(fmt_dt(info.generated_at))} by "
+        f"Generated {para_text(fmt_dt(info.generated_at, info.timezone))} by "
         f"{para_text(info.generated_by)} ({para_text(info.generated_role)}) · casemgr&nbsp;"
         f"{para_text(__version__)}"
     )

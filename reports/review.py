@@ -23,7 +23,7 @@ def page_flowables(data: ReviewData, paper: str) -> list[Flowable]:
     """One case on exactly one page (shrunk to fit if a case has unusually much to say)."""
     width = frame_width(paper)
     body: list[Flowable] = title_block(
-        TITLE, data.head, f"review of {fmt_dt(data.ctx.generated_at)}"
+        TITLE, data.head, f"review of {fmt_dt(data.ctx.generated_at, data.ctx.timezone)}"
     )
     body.append(facts_table(data.head, width))
     body.append(p("Readiness of the current phase", H2))
@@ -34,13 +34,15 @@ def page_flowables(data: ReviewData, paper: str) -> list[Flowable]:
         body.append(p("No step-back or pause suggestions and no open flags.", BODY))
     for text in data.signals:
         body.append(markup(f"<b>{coloured('Suggestion', WARN)}:</b> {para_text(text)}", BODY))
+    for text in data.answered:
+        body.append(markup(f"<b>Answered suggestion:</b> {para_text(text)}", BODY))
     for flag in data.flags[:MAX_FLAGS]:
         colour = SEVERITY_COLOURS.get(flag.severity, WARN)
         body.append(
             markup(
                 f"<b>{coloured('Flag (' + flag.severity + ')', colour)}:</b> "
                 f"{para_text(flag.title)} <font size=7>— {para_text(flag.author)}, "
-                f"{para_text(fmt_dt(flag.occurred_at))}</font>",
+                f"{para_text(fmt_dt(flag.occurred_at, data.ctx.timezone))}</font>",
                 BODY,
             )
         )
@@ -64,11 +66,11 @@ def page_flowables(data: ReviewData, paper: str) -> list[Flowable]:
     body.append(p("Recent notes", H2))
     if data.notes:
         for note in data.notes:
-            body += note_flowables(note)
+            body += note_flowables(note, data.ctx.timezone)
     else:
         body.append(p("No notes recorded.", BODY))
     body.append(p("Return-to-play decision", H2))
-    body += decision_paragraphs(data.decision)
+    body += decision_paragraphs(data.decision, data.ctx.timezone)
     body.append(Spacer(1, 3))
     body.append(p(f"Integrity fingerprint: {data.fingerprint}", SMALL))
     frame = KeepInFrame(width, frame_height(paper) - 2, body, mode="shrink")
@@ -76,7 +78,9 @@ def page_flowables(data: ReviewData, paper: str) -> list[Flowable]:
 
 
 def _info(ctx) -> DocInfo:
-    return DocInfo(TITLE, ctx.clinic_name, ctx.generated_at, ctx.generated_by, ctx.generated_role)
+    return DocInfo(
+        TITLE, ctx.clinic_name, ctx.generated_at, ctx.generated_by, ctx.generated_role, ctx.timezone
+    )
 
 
 def render_review(data: ReviewData, paper: str = "a4") -> bytes:

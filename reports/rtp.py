@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from casemgr.services.report_data import CriteriaBlock, RtpData
+from casemgr.clinical.overrides import unmet_text
+from casemgr.services.report_data import CriteriaBlock, PhaseStint, RtpData
 from reports.charts import fv_chart, load_chart, time_chart
 from reports.common import decision_paragraphs, facts_table, long_text, note_flowables, title_block
 from reports.document import DocInfo, SetAthlete, frame_width, render
@@ -23,6 +25,7 @@ from reports.styles import (
     bold,
     coloured,
     fmt_date,
+    fmt_day,
     fmt_dt,
     fmt_num,
     markup,
@@ -108,7 +111,8 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
     width = frame_width(paper)
     head = data.head
     story: list[Flowable] = [SetAthlete(head.athlete.full_name)]
-    story += title_block(TITLE, head, f"generated {fmt_dt(data.ctx.generated_at)}")
+    tz = data.ctx.timezone  # every date and time in the clinic's zone
+    story += title_block(TITLE, head, f"generated {fmt_dt(data.ctx.generated_at, tz)}")
 
     story.append(p("Athlete and injury", H2))
     story.append(facts_table(head, width))
@@ -129,16 +133,18 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
         for s in data.phases:
             how = s.how
             how_cell = markup(
-                bold(how) if not s.step_back else f"<b>{coloured(how, FAIL)}</b>", CELL
+                (bold(how) if not s.step_back else f"<b>{coloured(how, FAIL)}</b>")
+                + (f"<br/><b>{coloured('override', WARN)}</b>" if s.unmet else ""),
+                CELL,
             )
             rows.append(
                 [
                     p(f"{s.ordinal}. {s.name}", CELL),
-                    fmt_date(s.entered.date()),
-                    fmt_date(s.left.date()) if s.left else "current",
+                    fmt_day(s.entered, tz),
+                    fmt_day(s.left, tz) if s.left else "current",
                     fmt_num(s.days, 1),
                     how_cell,
-                    p(s.reason, CELL),
+                    _reason_cell(s),
                     p(s.by, CELL),
                 ]
             )
@@ -164,6 +170,8 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
             SMALL,
         )
     )
+    if data.protocol_source:
+        story.append(p(f"Protocol sources: {data.protocol_source}", SMALL))
     for block in data.criteria:
         story += criteria_flowables(block, width)
 
@@ -205,6 +213,8 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
             )
             or "No force-velocity profile recorded."
         )
+        if data.sprint.profiles:
+            fv_caption += ". Profiles fitted from split times (Samozino et al. 2016)."
         cells.append([fv_chart(data.sprint.profiles, chart_w, chart_h), p(fv_caption, SMALL)])
         story.append(Spacer(1, 4))
         story.append(_charts_grid(cells, width))
@@ -236,7 +246,7 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
         for group in data.notes:
             story.append(p(f"{group.label} ({len(group.notes)})", H3))
             for note in group.notes:
-                story += note_flowables(note)
+                story += note_flowables(note, tz)
     else:
         story.append(p("No notes recorded.", BODY))
     if data.hidden_entries:
@@ -250,9 +260,29 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
         )
 
     story.append(p("Return-to-play decision", H2))
-    story += decision_paragraphs(data.decision)
+    story += decision_paragraphs(data.decision, tz)
     story.append(_signature(data, width))
+    story += _references(data.references)
     return story
+
+
+def _references(references: tuple[str, ...]) -> list[Flowable]:
+    """The reference list that ends the report: every work cited above, once."""
+    out: list[Flowable] = [p("References", H2)]
+    if not references:
+        return out + [p("No literature is cited in this report.", SMALL)]
+    hanging = ParagraphStyle("reference", parent=SMALL, leftIndent=12, firstLineIndent=-12)
+    return out + [p(f"{i}. {ref}", hanging) for i, ref in enumerate(references, 1)]
+
+
+def _reason_cell(s: PhaseStint) -> Flowable:
+    """The move's reason; an advance against unmet criteria states them (stored then)."""
+    if not s.unmet:
+        return p(s.reason, CELL)
+    text = para_text(s.reason)
+    if s.override_reason and s.override_reason != s.reason:
+        text += f"<br/>Override reason: {para_text(s.override_reason)}"
+    return markup(f"{text}<br/>{coloured(unmet_text(s.unmet), WARN)}", CELL)
 
 
 def _load_section(data: RtpData, width: float, chart_w: float, chart_h: float) -> list:
@@ -282,14 +312,16 @@ def _load_section(data: RtpData, width: float, chart_w: float, chart_h: float) -
         )
     if load.acwr_ewma is not None:
         spikes = (
-            f" The acute:chronic ratio was above 1.5 on {load.spikes_last_7} of the last 7 days: "
+            f" The acute:chronic ratio was above {load.spike_threshold:g} on {load.spikes_last_7} "
+            "of the last 7 days: "
             "a change to look at, not a risk score."
             if load.spikes_last_7
             else ""
         )
         out.append(
             p(
-                f"Acute:chronic workload ratio (EWMA 7/28 days, sRPE load) on "
+                f"Acute:chronic workload ratio (EWMA 7/28 days, Williams et al. 2017; sRPE "
+                f"load, Foster et al. 2001) on "
                 f"{fmt_date(load.acwr_day)}: {load.acwr_ewma:.2f}.{spikes}",
                 BODY,
             )
@@ -340,13 +372,13 @@ def _load_section(data: RtpData, width: float, chart_w: float, chart_h: float) -
 
 
 def _signature(data: RtpData, width: float) -> Flowable:
-    decided = data.decision.decided_at.date() if data.decision else None
+    decided = fmt_day(data.decision.decided_at, data.ctx.timezone) if data.decision else None
     rows = [
         ["Printed name", "Role", "Date", "Signature"],
         [
             p(data.signer_name or " ", CELL),
             p(data.signer_role, CELL),
-            p(fmt_date(decided) if decided else " ", CELL),
+            p(decided or " ", CELL),
             p(" ", CELL),
         ],
     ]
@@ -391,5 +423,6 @@ def render_rtp(data: RtpData, paper: str = "a4") -> bytes:
         data.ctx.generated_at,
         data.ctx.generated_by,
         data.ctx.generated_role,
+        data.ctx.timezone,
     )
     return render(build_story(data, paper), info, paper)

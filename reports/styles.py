@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from casemgr.clinical.clinic_days import local_day, zone
 from reports.fonts import BASE, BOLD, register_fonts
 from reports.text import para_text
 
@@ -104,11 +105,23 @@ def fmt_date(day: date | None) -> str:
     return day.isoformat() if day else "—"
 
 
-def fmt_dt(moment: datetime | None) -> str:
-    """Local time with its UTC offset: ``2026-11-26 14:03 (UTC+01:00)``."""
+def _tz(tz: tzinfo | str) -> tzinfo:
+    return zone(tz) if isinstance(tz, str) else tz
+
+
+def fmt_day(moment: datetime | None, tz: tzinfo | str) -> str:
+    """The clinic's calendar day of a stored (UTC) moment, in the clinic's zone *tz*."""
+    return fmt_date(local_day(moment, _tz(tz))) if moment else "—"
+
+
+def fmt_dt(moment: datetime | None, tz: tzinfo | str) -> str:
+    """A stored (UTC) moment in the clinic's zone *tz* (never the workstation's), with its
+    UTC offset: ``2026-11-26 14:03 (UTC+01:00)``."""
     if moment is None:
         return "—"
-    local = moment.astimezone()
+    if moment.tzinfo is None:  # stored moments are UTC
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(_tz(tz))
     offset = local.strftime("%z")
     zone = "UTC" if offset in ("+0000", "") else f"UTC{offset[:3]}:{offset[3:]}"
     return f"{local:%Y-%m-%d %H:%M} ({zone})"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
+from casemgr.clinical.clinic_days import local_day, zone
 from casemgr.services.report_data import PlanItem, WeeklyData
 from reports.charts import time_chart
 from reports.common import title_block
@@ -93,9 +94,10 @@ def build_story(data: WeeklyData, paper: str) -> list[Flowable]:
             ]
         ]
         for s in data.sessions:
+            day = local_day(s.occurred_at, zone(data.ctx.timezone))  # the clinic's day
             rows.append(
                 [
-                    f"{s.occurred_at:%a} {fmt_date(s.occurred_at.date())}",
+                    f"{day:%a} {fmt_date(day)}",
                     s.session_type,
                     fmt_num(s.minutes),
                     "—" if s.srpe is None else f"{s.srpe:g}",
@@ -181,5 +183,7 @@ def build_story(data: WeeklyData, paper: str) -> list[Flowable]:
 
 def render_weekly(data: WeeklyData, paper: str = "a4") -> bytes:
     ctx = data.ctx
-    info = DocInfo(TITLE, ctx.clinic_name, ctx.generated_at, ctx.generated_by, ctx.generated_role)
+    info = DocInfo(
+        TITLE, ctx.clinic_name, ctx.generated_at, ctx.generated_by, ctx.generated_role, ctx.timezone
+    )
     return render(build_story(data, paper), info, paper)

@@ -85,13 +85,14 @@ class Clinic:
 def clinic(database) -> Clinic:
     """One user per role (password TEST_PASSWORD), the default protocols, one athlete
     with an open right hamstring case."""
-    from datetime import date, timedelta
+    from datetime import UTC, date, datetime, timedelta
 
     from casemgr.db.models import User
     from casemgr.permissions import SYSTEM, Actor
     from casemgr.services.athletes import AthleteInput, create_athlete
     from casemgr.services.cases import CaseInput, open_case
     from casemgr.services.protocols import install_default_protocols
+    from casemgr.services.settings import init_zone
 
     actors = {}
     with database.session() as s:
@@ -108,6 +109,9 @@ def clinic(database) -> Clinic:
             s.flush()
             actors[role] = Actor(user.id, user.username, role, user.display_name)
         install_default_protocols(s, SYSTEM)
+        # the clinic's days are UTC days unless a test sets its own zone: the suite passes
+        # whatever the workstation's zone (TZ=Pacific/Kiritimati, TZ=America/Adak...)
+        init_zone(s, "UTC")
     with database.session() as s:
         athlete = create_athlete(
             s,
@@ -131,7 +135,8 @@ def clinic(database) -> Clinic:
                 region="hamstring",
                 side="right",
                 muscle="biceps_femoris_long_head",
-                injury_date=date.today() - timedelta(days=10),
+                # 10 days ago in the clinic's calendar (UTC), not the workstation's
+                injury_date=datetime.now(UTC).date() - timedelta(days=10),
                 grade="2",
                 site="b",
             ),

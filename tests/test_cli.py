@@ -148,6 +148,39 @@ def test_readiness_json(demo_db, monkeypatch, capsys):
     assert "Case 999 does not exist" in capsys.readouterr().err
 
 
+def test_readiness_json_lists_each_suggestion_with_its_key_and_answer(demo_db, monkeypatch, capsys):
+    """The demo's step-back case: the pain suggestion the physio answered by stepping back
+    is listed answered (who, when, how, why), not as an open suggestion."""
+    from sqlalchemy import select
+
+    from casemgr.db.models import InjuryCase
+    from casemgr.db.open import open_database
+
+    database = open_database(str(demo_db))
+    with database.session() as s:
+        case_id = s.scalar(select(InjuryCase.id).where(InjuryCase.muscle == "semimembranosus"))
+    database.dispose()
+    monkeypatch.setenv("CASEMGR_USER", "physio")
+    monkeypatch.setenv("CASEMGR_PASSWORD", "demo")
+    assert main(["--db", str(demo_db), "readiness", str(case_id), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    signals = payload["signals"]
+    assert signals and all(g["key"].startswith(g["kind"] + ":") for g in signals)
+    assert all("answered" in g for g in signals) and "pause" in payload
+    (pain,) = [g for g in signals if g["measure"] == "pain"]
+    assert pain["key"] == f"step_back:pain:{pain['entries'][0]}"
+    answered = pain["answered"]
+    assert answered["answer"] == "step_back" and answered["by"] == "Tom Becker"
+    assert answered["reason"].startswith("Pain 4/10 after near-maximal block")
+    assert answered["at"] and answered["pause_until"] is None
+    assert "DOMAIN" not in json.dumps(payload)
+    # the plain text says the same
+    assert main(["--db", str(demo_db), "readiness", str(case_id)]) == 0
+    out = capsys.readouterr().out
+    assert "answered (step back): Pain 4/10" in out
+    assert "Answered by Tom Becker (Physiotherapist) on " in out
+
+
 def test_sprint_profile_matches_the_published_test_vector(capsys):
     assert (
         main(

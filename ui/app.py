@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from casemgr import __version__
 from casemgr.db.open import open_database
-from casemgr.errors import DatabaseError
+from casemgr.errors import CaseMgrError, DatabaseError
 from casemgr.logsetup import configure_logging
 from casemgr.resources import resource_path
 from ui.clinic.data_actions import remind_backup_if_due
 from ui.clinic.main_window import MainWindow
-from ui.platform import errors, tasks
+from ui.platform import clinic_time, errors, tasks
 from ui.platform.login_dialog import LoginDialog
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,13 @@ def run_app(db: str | None = None, user: str | None = None) -> int:
         login = LoginDialog(database, username=user or os.environ.get("CASEMGR_USER", ""))
         if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
             return EXIT_OK
+        try:
+            with database.session() as s:  # every day and time on screen is the clinic's
+                clinic_time.load(s)
+        except CaseMgrError as exc:  # a zone this computer does not know: say so, never UTC
+            hint = _tr("An administrator sets it with: casemgr settings set timezone Area/City")
+            errors.show_error(None, _tr("Clinic time zone"), f"{exc}\n\n{hint}")
+            return EXIT_ERROR
         window = MainWindow(database, login.actor)
         window.show()
         remind_backup_if_due(window, database, login.actor)

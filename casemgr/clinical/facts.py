@@ -8,8 +8,9 @@ clinic's local time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, tzinfo
+
+from casemgr.clinical.clinic_days import zone
 
 LIMBS = ("left", "right")
 DECISIONS = ("cleared", "cleared_with_restrictions", "not_cleared")
@@ -48,6 +49,7 @@ class SessionPoint:
     srpe: float | None
     full_training: bool = False
     entry_id: int | None = None
+    occurred_at: datetime | None = None  # aware UTC; None: only the clinic day is known
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ class CaseFacts:
     """Everything the engines need about one case, as of ``as_of``.
 
     ``decision`` is the doctor's latest return-to-play decision: "cleared",
-    "cleared_with_restrictions", "not_cleared" or None. ``timezone`` (added field) is the
-    IANA zone used to turn timestamps into calendar days.
+    "cleared_with_restrictions", "not_cleared" or None. ``timezone`` is the clinic's IANA
+    zone (the database setting), used to turn timestamps into calendar days.
     """
 
     injured_side: str
@@ -67,10 +69,15 @@ class CaseFacts:
     sessions: tuple[SessionPoint, ...] = ()
     decision: str | None = None
     timezone: str = "UTC"
+    muscle: str = ""  # the injured muscle (criteria may apply to some muscles only)
+    phase_entered_at: datetime | None = None  # when the case entered its current phase
+    #: every phase entry (phase key, when), oldest first: the start of a phase evaluated
+    #: at another moment (a report's past phase, an advance in the history)
+    phase_entries: tuple[tuple[str, datetime], ...] = ()
 
     @property
     def tzinfo(self) -> tzinfo:
-        """The clinic's time zone (UTC when the name is unknown on this machine)."""
+        """The clinic's time zone (an unknown name is an error, never a silent UTC)."""
         return zone(self.timezone)
 
     @property
@@ -81,11 +88,3 @@ class CaseFacts:
         if self.injured_side == "right":
             return "left"
         return None
-
-
-def zone(name: str) -> tzinfo:
-    """The IANA time zone ``name``, or UTC when it is unknown on this machine."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC

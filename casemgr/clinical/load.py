@@ -1,4 +1,4 @@
-"""Training load: session RPE load, EWMA and rolling ACWR, monotony and strain (DOMAIN.md s. 4).
+"""Training load: session RPE load, EWMA and rolling ACWR, monotony and strain.
 
 Sources:
 
@@ -18,6 +18,8 @@ Present these numbers as trends; a spike (EWMA ACWR above a threshold, default 1
 
 Conventions of this module: a daily series (``daily_loads``) is a plain sequence of numbers,
 contiguous (one value per calendar day, oldest first, rest days = 0, loads finite and >= 0).
+A day is a calendar day of the clinic (``clinic_days.local_day`` of each session's UTC
+moment in the clinic's zone): the caller buckets moments into days, never this module.
 The per-day functions (:func:`acwr_ewma`, :func:`acwr_rolling`, :func:`monotony`,
 :func:`strain`) also accept (date, load) pairs, which are first turned into such a series by
 :func:`daily_load_series` (loads summed per day, missing days = rest days). They return a list
@@ -31,6 +33,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from casemgr.clinical.protocols import SIGNAL_DEFAULTS
 
 __all__ = [
     "DailyLoadSummary",
@@ -46,8 +50,9 @@ __all__ = [
     "strain",
 ]
 
-#: Default EWMA ACWR above which a day is flagged as a spike (*convention*, DOMAIN.md s. 4).
-DEFAULT_SPIKE_THRESHOLD = 1.5
+#: Default EWMA ACWR above which a day is flagged as a spike (a flag to look at); the
+#: protocol's ``spike_ratio`` threshold, with its source, is passed in by the services.
+DEFAULT_SPIKE_THRESHOLD = SIGNAL_DEFAULTS["spike_ratio"].value
 
 
 def session_load(srpe: float, minutes: float) -> float:
@@ -61,6 +66,11 @@ def session_load(srpe: float, minutes: float) -> float:
 
 def _as_date(value: date) -> date:
     if isinstance(value, datetime):
+        if value.tzinfo is not None:  # a UTC moment's date is not the clinic's day
+            raise TypeError(
+                "expected a calendar day, got an aware datetime: turn it into the clinic's "
+                "day first (clinic_days.local_day)"
+            )
         return value.date()
     if isinstance(value, date):
         return value
@@ -75,8 +85,9 @@ def daily_load_series(
     """Sum session loads per calendar day; every day from ``start`` to ``end`` is present.
 
     Rest days get 0. ``start``/``end`` default to the first/last session day; sessions outside
-    the range are ignored. ``datetime`` values count on their calendar date. No sessions and no
-    range gives ``[]``.
+    the range are ignored. Naive ``datetime`` values (local wall-clock times) count on their
+    calendar date; aware ones are refused (bucket them into clinic days first). No sessions
+    and no range gives ``[]``.
     """
     totals: dict[date, float] = {}
     for when, load in sessions:

@@ -1,32 +1,60 @@
-"""Readiness: evaluate a phase's exit criteria against a case's facts (DOMAIN.md section 3).
+"""Readiness: evaluate a phase's exit criteria against a case's facts.
 
 Pure and deterministic: the result depends only on the phase, the facts (including
 ``facts.as_of``) and the catalogue. Measures are indexed once per case by (key, limb).
+Every calendar day is a day in the clinic's zone (``facts.timezone``).
 
 Definitions (documented here because the UI and the report rely on them):
 
 - **Current values** are results measured on or after the injury date and not after
   ``as_of``. **Baseline** is the latest result flagged ``is_baseline`` dated before the
-  injury (DOMAIN.md section 2), per limb for per-limb measures; the uninjured limb is the
-  other side. ``pre_injury_best_pct`` uses the best result dated before the injury,
-  flagged or not.
+  injury, per limb for per-limb measures; the uninjured limb is the other side.
+  ``pre_injury_best_pct`` uses the best result dated before the injury, flagged or not.
 - **LSI** and **asymmetry** come from :mod:`casemgr.clinical.symmetry` (LSI = injured /
   uninjured x 100 for higher-is-better measures, inverted for lower-is-better; asymmetry =
-  (stronger - weaker) / stronger x 100; Opar 2015: asymmetry limits are convention).
-- **within_of_uninjured**: the injured limb is at most ``threshold`` units worse than the
-  uninjured limb (AKE within 15 deg: MDD 15 deg, Reurink 2013).
-- **weekly_sum** with ``baseline_pct``: the sum over the last ``window_days`` (7) is
-  compared with the pre-injury weekly mean = the sum of all results in the
-  ``baseline_window_days`` (default 28) before the injury date divided by the number of
+  (stronger - weaker) / stronger x 100; Opar et al. 2015: asymmetry limits are clinical
+  convention). **within_of_uninjured**: the injured limb at most ``threshold`` units worse
+  than the uninjured limb (AKE within 15 deg: MDD 15 deg, Reurink et al. 2013).
+- **Pairs**: an LSI, an asymmetry, within_of_uninjured and a % of the uninjured limb
+  compare both limbs measured on the same clinic-local day (the latest such pair, in the
+  window if the criterion has one; "best_in_window" takes the best pair in it). Without a
+  same-day pair the criterion is "missing" and says so; a same-day pair older than the
+  window is "stale" (:mod:`casemgr.clinical.readiness_windows`).
+- **Windows mean what they say** (pain-free progression, Hickey et al. 2020):
+  ``all_in_window`` ("pain ≤ 2/10 for 48 h") passes only when the results span the whole
+  window (the latest result at or before its start, which must meet the limit too), a
+  result exists on each clinic-local day of it (today's is not due while the latest is
+  under 24 h old) and every one meets the limit; one good report an hour ago is "missing"
+  (not enough data), naming how much of the window is covered and the days without a
+  report. A result over the limit in the window is "fail" whatever the coverage. The other
+  window rules need data in the window and are never met by an empty one: ``latest`` and
+  ``best_in_window`` use a result no older than the window (else "stale");
+  ``days_meeting`` counts clinic-local days ("2 separate days": two sprints an hour apart
+  are one day); ``weekly_sum`` sums the results in the window (a day without a result is a
+  rest day, zero) and compares it with the pre-injury weekly mean = the sum of all results
+  in the ``baseline_window_days`` (default 28) before the injury divided by the number of
   7-day blocks (counted back from the injury date) that hold at least one result.
-- **stale**: the value that would be used is older than the criterion's window.
-- Comparisons are made at display precision (the measure's decimals; 0.1 for
-  percentages), so the table never shows a value that looks like it meets its target but
-  fails. Absolute thresholds are used as written.
+- **stale**: the result that would be used is older than the criterion's window.
+- **Sessions** count the sessions logged since the case entered the phase being evaluated
+  ("≥ 1 full training session" means one in this phase, not one before it): a session
+  counts when it took place at or after the moment of the phase entry (a session without a
+  recorded time: on or after that clinic day). The entry is the latest entry into that
+  phase by ``as_of`` (``facts.phase_entries``; else ``facts.phase_entered_at``); a phase
+  not entered by then counts none; with neither known, sessions since the injury count.
+- **Unrounded comparisons**: verdicts compare unrounded values and targets (103.1% fails
+  "≤ 103%"; 89.96% fails "≥ 90%"); rounding is for display only. Where the displayed
+  numbers would look like the opposite verdict, the explanation shows more decimals.
+- **Injury-specific criteria** (Green et al. 2022: the injured muscle's own test,
+  knee-straight for gastrocnemius, knee-bent for soleus, both when unsure): a criterion
+  that lists ``muscles`` gates only cases of those muscles (and of an unspecified muscle);
+  an ``any`` criterion keeps only its applicable alternatives. A criterion that does not
+  apply is left out of the results and of the counts ("3 of 5 criteria") and named in
+  ``PhaseEvaluation.not_applicable``.
 
-The fact index lives in :mod:`casemgr.clinical.readiness_index`, the evaluation of measure
-criteria in :mod:`casemgr.clinical.readiness_measures` and the wording of targets and
-values in :mod:`casemgr.clinical.readiness_text`.
+The fact index lives in :mod:`casemgr.clinical.readiness_index`, windows and pairs in
+:mod:`casemgr.clinical.readiness_windows`, the evaluation of measure criteria in
+:mod:`casemgr.clinical.readiness_measures` and the wording in
+:mod:`casemgr.clinical.readiness_text`.
 """
 
 from __future__ import annotations
@@ -34,15 +62,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from casemgr.clinical.catalogue import Catalogue, format_number
 from casemgr.clinical.facts import CaseFacts
-from casemgr.clinical.protocols import Criterion, Phase
+from casemgr.clinical.protocols import UNKNOWN_MUSCLES, Criterion, Phase
 from casemgr.clinical.readiness_index import FactIndex
 from casemgr.clinical.readiness_measures import MeasureEvaluator, Missing, ids_of, meets
 from casemgr.clinical.readiness_text import SYMBOLS, window_text
+from casemgr.clinical.readiness_windows import local_day
 
 STATUSES = ("pass", "fail", "missing", "stale")
 VERDICTS = ("ready", "not_ready", "no_criteria")
@@ -107,6 +136,7 @@ class PhaseEvaluation:
     verdict: str  # "ready" | "not_ready" | "no_criteria"
     summary: str
     results: tuple[CriterionResult, ...] = field(default_factory=tuple)
+    not_applicable: tuple[str, ...] = ()  # labels of criteria for other muscles
 
     @property
     def ready(self) -> bool:
@@ -124,6 +154,7 @@ class PhaseEvaluation:
             "verdict": self.verdict,
             "summary": self.summary,
             "results": [r.to_dict() for r in self.results],
+            "not_applicable": list(self.not_applicable),
         }
 
 
@@ -134,7 +165,29 @@ def build_index(facts: CaseFacts, catalogue: Catalogue) -> FactIndex:
 # --- evaluation ----------------------------------------------------------------------------
 
 
+#: The phase start of a phase the case had not entered by ``as_of``.
+_NOT_ENTERED = datetime.max.replace(tzinfo=UTC)
+
+
 class _Evaluator(MeasureEvaluator):
+    def __init__(
+        self, facts: CaseFacts, catalogue: Catalogue, index: FactIndex, phase_key: str = ""
+    ) -> None:
+        super().__init__(facts, catalogue, index)
+        self.phase_key = phase_key
+
+    def phase_start(self) -> datetime | None:
+        """When the case entered the evaluated phase, as of ``as_of`` (see the module
+        docstring); :data:`_NOT_ENTERED` when it had not, None when unknown."""
+        entries = self.facts.phase_entries
+        if self.phase_key and entries:
+            starts = [t for key, t in entries if key == self.phase_key and t <= self.as_of]
+            return starts[-1] if starts else _NOT_ENTERED
+        entered = self.facts.phase_entered_at
+        if entered is None:
+            return None
+        return entered if entered <= self.as_of else _NOT_ENTERED
+
     # generic
     def evaluate(self, c: Criterion) -> CriterionResult:
         base: dict[str, Any] = {
@@ -225,10 +278,22 @@ class _Evaluator(MeasureEvaluator):
 
     def kind_sessions(self, c: Criterion) -> dict[str, Any]:
         sessions = self.index.sessions
-        scope = ""
+        began = self.phase_start()
+        since = " since the injury"
+        if began is _NOT_ENTERED:
+            sessions, since = (), " (the case had not entered this phase)"
+        elif began is not None:
+            first_day = local_day(began, self.tz)
+            sessions = tuple(
+                s
+                for s in sessions
+                if (s.occurred_at >= began if s.occurred_at is not None else s.day >= first_day)
+            )
+            since = f" since the case entered this phase ({first_day.isoformat()})"
+        scope = " in this phase" if began is not None else ""
         if c.window_days is not None:
-            first_day = self.index.today - timedelta(days=math.ceil(c.window_days) - 1)
-            sessions = tuple(s for s in sessions if s.day >= first_day)
+            window_day = self.index.today - timedelta(days=math.ceil(c.window_days) - 1)
+            sessions = tuple(s for s in sessions if s.day >= window_day)
             scope = f" in the last {window_text(c.window_days)}"
         if c.full_training:
             sessions = tuple(s for s in sessions if s.full_training)
@@ -241,13 +306,14 @@ class _Evaluator(MeasureEvaluator):
         ok = meets(count, c.comparator, c.threshold)
         target_text = f"{SYMBOLS[c.comparator]} {format_number(c.threshold, 0)} {noun}(s){scope}"
         last = f" (last on {sessions[-1].day.isoformat()})" if sessions else ""
+        window = scope if c.window_days is not None else ""
         return {
             "status": "pass" if ok else "fail",
             "value": float(count),
             "target": c.threshold,
             "target_text": target_text,
             "entry_ids": ids_of(sessions),
-            "explanation": f"{count} {noun}(s) logged since the injury{scope}{last}",
+            "explanation": f"{count} {noun}(s) logged{since}{window}{last}",
         }
 
     def kind_decision(self, c: Criterion) -> dict[str, Any]:
@@ -289,9 +355,12 @@ def evaluate_phase(
     surveillance, closed by a person). Pass an ``index`` to reuse it across phases.
     """
     index = index if index is not None else FactIndex(facts, catalogue)
-    evaluator = _Evaluator(facts, catalogue, index)
-    results = tuple(evaluator.evaluate(c) for c in phase.criteria)
+    evaluator = _Evaluator(facts, catalogue, index, phase.key)
+    criteria, skipped = applicable(phase.criteria, facts.muscle)
+    results = tuple(evaluator.evaluate(c) for c in criteria)
     verdict, summary = _summarise(results)
+    if not results and skipped:
+        summary = "No exit criterion of this phase applies to this injury; a person decides."
     return PhaseEvaluation(
         phase_key=phase.key,
         phase_name=phase.name,
@@ -299,7 +368,27 @@ def evaluate_phase(
         verdict=verdict,
         summary=summary,
         results=results,
+        not_applicable=skipped,
     )
+
+
+def applicable(
+    criteria: Sequence[Criterion], muscle: str
+) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
+    """The criteria that gate a case of *muscle* (an ``any`` keeps its applicable
+    alternatives) and the labels of those that do not; an empty muscle is unspecified."""
+    muscle = muscle or UNKNOWN_MUSCLES[0]
+    kept: list[Criterion] = []
+    skipped: list[str] = []
+    for c in criteria:
+        alternatives = tuple(a for a in c.alternatives if a.applies_to(muscle))
+        if not c.applies_to(muscle) or (c.kind == "any" and not alternatives):
+            skipped.append(c.label)
+            continue
+        if len(alternatives) != len(c.alternatives):
+            c = replace(c, alternatives=alternatives)
+        kept.append(c)
+    return tuple(kept), tuple(skipped)
 
 
 def _summarise(results: Sequence[CriterionResult]) -> tuple[str, str]:

@@ -9,8 +9,9 @@ A result is flagged when it is worse than:
 2. the athlete's own recent band: mean - 2 SD of the previous results (mean + 2 SD for
    lower-is-better measures), once at least 5 previous results exist.
 
-Two consecutive flagged results raise a case flag. All limits are keyword parameters so a
-protocol can override them. Results of one measure only: do not mix measures in one call.
+Two consecutive flagged results raise a case flag. The limits are keyword parameters
+(defaults: ``SIGNAL_DEFAULTS``); the service passes the case protocol's thresholds.
+Results of one measure only: do not mix measures in one call.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Literal
+
+from casemgr.clinical.protocols import SIGNAL_DEFAULTS
 
 __all__ = [
     "BaselineRule",
@@ -158,11 +161,11 @@ def decline_flags(
     higher_is_better: bool,
     *,
     measure: str = "value",
-    te_multiplier: float = 2.0,
+    te_multiplier: float = SIGNAL_DEFAULTS["surveillance_te_multiple"].value,
     min_baseline_for_te: int = 3,
-    pct_limit: float = 5.0,
-    band_sd: float = 2.0,
-    band_min_results: int = 5,
+    pct_limit: float = SIGNAL_DEFAULTS["surveillance_pct"].value,
+    band_sd: float = SIGNAL_DEFAULTS["surveillance_band_sd"].value,
+    band_min_results: int = int(SIGNAL_DEFAULTS["surveillance_band_results"].value),
     band_window: int | None = None,
 ) -> list[DeclineRecord]:
     """Flag each result (sorted by time) that is worse than the baseline or the recent band.

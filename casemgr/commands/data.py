@@ -51,12 +51,16 @@ def register(sub) -> None:
     ex.set_defaults(handler=cmd_export)
 
 
-def _fmt_time(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+def _fmt_time(value, tz=None) -> str:
+    """A stored (UTC) moment as the clinic's local date and time."""
+    if not value:
+        return "-"
+    return (value.astimezone(tz) if tz is not None else value).strftime("%Y-%m-%d %H:%M")
 
 
-def print_report(report, *, out=None) -> None:
-    """The import report as text: totals, per athlete and measure, rejected rows."""
+def print_report(report, *, out=None, tz=None) -> None:
+    """The import report as text: totals, per athlete and measure, rejected rows; dates
+    in the clinic's zone *tz*."""
     from casemgr.clinical.catalogue import format_number, load_catalogue
     from casemgr.importing.reader import DELIMITERS
 
@@ -89,7 +93,8 @@ def print_report(report, *, out=None) -> None:
             )
             rng = lo if lo == hi else f"{lo}-{hi}"
             span = (
-                f" {_fmt_time(sm.first)[:10]}..{_fmt_time(sm.last)[:10]}, {rng} {m.unit}".rstrip()
+                f" {_fmt_time(sm.first, tz)[:10]}..{_fmt_time(sm.last, tz)[:10]}, {rng} "
+                f"{m.unit}".rstrip()
             )
             if sm.on_case < sm.new:
                 span += f", {sm.new - sm.on_case} on the athlete only (no open case then)"
@@ -128,12 +133,14 @@ def cmd_import(args) -> int:
             "generic (or a preset saved in the app)."
         )
     from casemgr.services.imports import import_file, preview_import
+    from casemgr.services.settings import clinic_zone
 
     database = open_db(args)
     try:
         actor = login(args, database)
         try:
             with database.session() as s:
+                args.clinic_zone = clinic_zone(s)
                 if args.dry_run:
                     report = preview_import(
                         s, actor, args.file, args.preset, encoding=args.encoding
@@ -178,7 +185,7 @@ def _emit(args, report) -> None:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print_report(report)
+        print_report(report, tz=getattr(args, "clinic_zone", None))
 
 
 def _import_export_file(args) -> int:

@@ -18,12 +18,15 @@ def register(sub) -> None:
 
 def cmd_readiness(args) -> int:
     from casemgr.services.readiness import evaluate_case
+    from casemgr.services.settings import clinic_zone
+    from casemgr.services.suggestion_answers import describe_answer
 
     database = open_db(args)
     try:
         actor = login(args, database)
         with database.session() as s:
             result = evaluate_case(s, actor, args.case_id)
+            tz = clinic_zone(s)
     finally:
         database.dispose()
     ev = result.evaluation
@@ -34,10 +37,10 @@ def cmd_readiness(args) -> int:
             "phase_name": result.phase_name,
             "case_status": result.case_status,
             **ev.to_dict(),
-            "signals": [
-                {"kind": g.kind, "message": g.message, "entries": list(g.triggered_by)}
-                for g in result.signals
-            ],
+            # open suggestions ("answered": null), then the answered ones of the window
+            "signals": [{**g.to_dict(), "answered": None} for g in result.signals]
+            + [a.to_dict() for a in result.answered],
+            "pause": result.pause.to_dict() if result.pause else None,
             "surveillance": [w.to_dict() for w in result.surveillance],
         }
         print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
@@ -50,8 +53,14 @@ def cmd_readiness(args) -> int:
         conv = " [convention]" if r.convention else ""
         print(f"  [{r.status.upper():7}] {r.label}{kind}{conv}")
         print(f"            {r.explanation}")
+    if result.pause is not None:
+        print(f"Progression paused: {describe_answer(result.pause, tz)}")
     for g in result.signals:
         print(f"  suggestion ({g.kind.replace('_', ' ')}): {g.message}")
+        print(f"            key {g.key}")
+    for a in result.answered:
+        print(f"  answered ({a.signal.kind.replace('_', ' ')}): {a.signal.message}")
+        print(f"            {describe_answer(a.answer, tz)}")
     if result.surveillance:
         print("Surveillance: decline against the pre-injury baseline and the athlete's own band")
         for w in result.surveillance:

@@ -26,8 +26,10 @@ def register(sub) -> None:
 
 
 def cmd_init(args) -> int:
+    from casemgr.clinical.clinic_days import workstation_zone_name
     from casemgr.db.engine import resolve_url, sqlite_path
     from casemgr.services.protocols import install_default_protocols
+    from casemgr.services.settings import init_zone
     from casemgr.services.users import create_first_admin, user_count
 
     path = sqlite_path(resolve_url(args.db))
@@ -45,6 +47,7 @@ def cmd_init(args) -> int:
             from casemgr.permissions import Actor
 
             install_default_protocols(s, Actor(admin.id, admin.username, admin.role))
+            init_zone(s, workstation_zone_name())
         print(
             f"Created an empty clinic database at {database.describe()} "
             f"with the admin '{admin.username}'."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from casemgr.db.models import AuditEvent, Measure, RtpDecision, TimelineEntry
+from casemgr.db.models import AuditEvent, Measure, RtpDecision, SuggestionAnswer, TimelineEntry
 from casemgr.errors import ImmutableRecordError
 
 AUDIT_HEAD_KEY = "audit_head"
@@ -20,6 +20,7 @@ _MUTABLE: dict[type, frozenset[str]] = {
     TimelineEntry: frozenset({"status", "voided_at", "voided_by_id", "void_reason", "version"}),
     Measure: frozenset({"status"}),
     RtpDecision: frozenset(),
+    SuggestionAnswer: frozenset(),
     AuditEvent: frozenset(),
 }
 

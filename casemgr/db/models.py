@@ -47,6 +47,7 @@ ENTRY_KINDS = (
 )
 ENTRY_STATUSES = ("active", "amended", "voided")
 DECISIONS = ("cleared", "cleared_with_restrictions", "not_cleared")
+SUGGESTION_ANSWERS = ("step_back", "pause", "continue")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -329,6 +330,36 @@ class RtpDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     doctor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+class SuggestionAnswer(Base):
+    """A person's answer to a step-back or pause suggestion. Never changed once written.
+
+    ``answer``: ``step_back`` (the phase moved back), ``pause`` (progression paused until
+    ``pause_until``) or ``continue`` (seen, continue, with a reason). ``signal_keys`` are the
+    keys of the suggestions answered; ``triggered_by`` the entry ids behind them, so the
+    same entries never raise the same suggestion again. ``entry_id`` is the timeline entry
+    that records the answer (the phase change, or a note).
+    """
+
+    __tablename__ = "suggestion_answers"
+    __table_args__ = (
+        CheckConstraint(_in("answer", SUGGESTION_ANSWERS), name="answer"),
+        Index(None, "case_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("timeline_entries.id"))
+    answer: Mapped[str] = mapped_column(String(16))
+    signal_keys: Mapped[list] = mapped_column(JSON, default=list)
+    triggered_by: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    pause_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    answered_by: Mapped[User] = relationship(foreign_keys=[answered_by_id])
 
 
 class AuditEvent(Base):

@@ -59,6 +59,8 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
                     "backup with 'casemgr restore BACKUP'."
                 )
         upgrade(engine, path if tables else None)
+        if tables:
+            _sync_shipped_protocols(engine)
         if path is not None:
             in_use_marker(path).write_text(str(os.getpid()), encoding="utf-8")
     except DatabaseError:
@@ -68,6 +70,23 @@ def open_database(db: str | None = None, *, create: bool = False) -> Database:
         engine.dispose()
         raise wrap_db_error(exc, where) from exc
     return Database(url, engine)
+
+
+def _sync_shipped_protocols(engine) -> None:
+    """Install the shipped protocols that changed since this database last saw them (new
+    versions; cases keep theirs). A concurrent workstation doing the same wins quietly."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from casemgr.services.protocols import sync_shipped_protocols
+
+    try:
+        with Session(engine) as session, session.begin():
+            sync_shipped_protocols(session)
+    except IntegrityError:
+        log.info("shipped protocols were updated by another workstation")
+    except (OperationalError, SADatabaseError) as exc:  # e.g. a read-only copy: open it anyway
+        log.warning("shipped protocols not updated: %s", exc)
 
 
 QUICK_CHECK_ALWAYS_BELOW = 64 * 1024 * 1024  # bytes: a full structure check costs little

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from casemgr import audit, passwords
+from casemgr.clinical.clinic_days import local_day
 from casemgr.db.base import utcnow
 from casemgr.db.engine import resolve_url, sqlite_path
 from casemgr.db.models import (
@@ -23,11 +24,12 @@ from casemgr.db.models import (
     WeeklyTarget,
 )
 from casemgr.db.open import open_database
-from casemgr.demo.cases import _at, _build_case, _Builder, _decide
+from casemgr.demo.cases import CLINIC_ZONE, _at, _build_case, _Builder, _decide
 from casemgr.demo.data import ATHLETES, CLINIC_NAME, DEMO_PASSWORD, SEED, USERS
 from casemgr.errors import ValidationError
 from casemgr.permissions import SYSTEM, Actor
 from casemgr.services.protocols import install_default_protocols
+from casemgr.services.settings import clinic_zone
 from casemgr.text import fold
 
 
@@ -45,7 +47,9 @@ def build_demo(session, today: date | None = None) -> DemoResult:
     if session.scalar(select(func.count(User.id))):
         raise ValidationError("The demo clinic goes into an empty database.")
     rng = random.Random(SEED)
-    today = today or utcnow().date()
+    zone = clinic_zone(session)  # the workstation's, set when the database was created
+    CLINIC_ZONE[0] = zone
+    today = today or local_day(utcnow(), zone)
     users = {}
     for username, name, role in USERS:
         users[username] = User(

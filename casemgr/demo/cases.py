@@ -4,16 +4,21 @@ daily feedback, sessions, tests, notes and the doctor's return-to-play decisions
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from casemgr import audit
+from casemgr.clinical.overrides import UnmetCriterion, move_suffix, unmet_from_data
+from casemgr.clinical.protocols import protocol_from_dict
+from casemgr.clinical.signals import cite, signal_key
 from casemgr.clinical.sprint import fit_sprint_profile, predict_time
+from casemgr.db.base import utcnow
 from casemgr.db.models import (
     Athlete,
     InjuryCase,
     Measure,
     Protocol,
     RtpDecision,
+    SuggestionAnswer,
     TimelineEntry,
     User,
 )
@@ -21,9 +26,35 @@ from casemgr.demo.curves import _curves, _interp, _phase_start_days
 from casemgr.demo.data import NOTES, SESSIONS_BY_PHASE
 from casemgr.services.decisions import fingerprint
 
+#: The demo's stated override: the cleared case ("cleared") advanced out of phase 1 with the
+#: bike check not done (the bike was out of service); every other exit criterion met.
+OVERRIDE_EXTRA = "cleared"
+OVERRIDE_CHECK = "pain_free_bike_5min"
+OVERRIDE_REASON = (
+    "Exercise bike out of service this week, so the 5-min bike check could not be done; "
+    "pain-free walking and single-leg squat met, isometric LSI above 70%. Progressed with "
+    "the doctor's agreement; bike check at the next visit."
+)
+
+
+def _override(protocol: Protocol) -> dict:
+    """The stated override of the demo's phase-1 advance (the unmet check, as stored)."""
+    phase = protocol_from_dict(protocol.definition).phases[0]
+    unmet = [
+        UnmetCriterion(c.key, c.label, "missing", "no data").to_dict()
+        for c in phase.criteria
+        if c.check == OVERRIDE_CHECK
+    ]
+    return {"override": True, "unmet": unmet, "override_reason": OVERRIDE_REASON}
+
+
+#: The demo clinic's zone: events happen at clinic-local hours (set by ``build_demo``).
+CLINIC_ZONE: list[tzinfo] = [UTC]
+
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+    """A clinic-local day and time, as the aware UTC moment that is stored."""
+    return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE[0]).astimezone(UTC)
 
 
 class _Builder:
@@ -278,6 +309,7 @@ def _build_case(
     full_day = starts[5]  # recovery reaches baseline at the end of phase 5
     speed_curve, strength_curve, symptom_curve = _curves(starts)
     step_back_day = starts[3] + 1 if extra == "step_back" else None
+    overriding = extra == OVERRIDE_EXTRA and region == "hamstring"
     current_phase = 1
     for day in range(1, days_in):  # up to yesterday: nothing is dated in the future
         d = injury + timedelta(days=day)
@@ -292,37 +324,26 @@ def _build_case(
         if current_phase < phase_no and day == starts[current_phase]:
             target = phases[current_phase]
             current_phase += 1
+            stated = _override(protocol) if overriding and current_phase == 2 else {}
             b.entry(
                 case,
                 "phase_change",
                 _at(d, 8, 30),
                 "physio",
-                f"Advanced to phase {current_phase}: {target.name}",
-                body="Exit criteria met; reviewed with the team.",
+                f"Advanced to phase {current_phase}: {target.name}"
+                + move_suffix(unmet_from_data(stated)),
+                body=stated.get("override_reason", "Exit criteria met; reviewed with the team."),
                 data={
                     "from": phases[current_phase - 2].key,
                     "from_ordinal": current_phase - 1,
                     "to": target.key,
                     "to_ordinal": current_phase,
                     "direction": "advance",
+                    **stated,
                 },
             )
         if step_back_day and day == step_back_day:
-            b.entry(
-                case,
-                "phase_change",
-                _at(d, 9),
-                "physio",
-                f"Stepped back to phase 3: {phases[2].name}",
-                body="Pain 4/10 after near-maximal block; posterior thigh tightness.",
-                data={
-                    "from": phases[3].key,
-                    "from_ordinal": 4,
-                    "to": phases[2].key,
-                    "to_ordinal": 3,
-                    "direction": "step_back",
-                },
-            )
+            # the step back itself (09:00) follows the morning's report it answers, below
             b.entry(
                 case,
                 "phase_change",
@@ -364,6 +385,8 @@ def _build_case(
         for key, value in fb.items():
             b.measure(case, e, key, value, e.occurred_at, source="feedback")
         e.data = {"values": fb, "unusual_fatigue": rng.random() < 0.05}
+        if step_back_day and day == step_back_day:
+            _step_back(b, case, e, protocol, _at(d, 9))
         # sessions (rest on Sundays)
         if d.weekday() != 6:
             options = SESSIONS_BY_PHASE[current_phase]
@@ -423,6 +446,8 @@ def _build_case(
             for key in per_limb:
                 base = strength[key]
                 ratio = 0.8 + 0.2 * min(1.0, day / starts[2]) if key == "ake" else strength_now
+                if key == "calf_raise_reps":  # ahead of loaded strength: the running gate
+                    ratio = min(1.0, ratio + 0.11)  # (<= 10% asymmetry) is met by phase 2's exit
                 values.append((key, side, _value(key, base * ratio * rng.uniform(0.985, 1.015))))
                 values.append((key, other, _value(key, base * rng.uniform(0.985, 1.015))))
             if region == "hamstring":
@@ -432,6 +457,8 @@ def _build_case(
         # clinician checks at the end of phase 1
         if day == starts[1] - 1 or (phase_no == 1 and day == days_in - 1):
             for check in ("pain_free_single_leg_squat", "pain_free_bike_5min", "pain_free_walking"):
+                if overriding and check == OVERRIDE_CHECK:
+                    continue  # the bike was out of service: advanced with the check unmet
                 b.entry(
                     case,
                     "check",
@@ -445,7 +472,66 @@ def _build_case(
             role = ("physio", "coach", "scientist", "doctor")[(day // 3) % 4]
             text = rng.choice(NOTES[role]).format(pct=round(100 * recovery**3))
             b.entry(case, "note", _at(d, 16), role, "Note", body=text)
+    # today's morning report once its time has passed (like yesterday's, no random draw), so
+    # "for 48 h" windows stay covered all day (a daily report stands for 24 h only)
+    morning = _at(b.today, 7, 45)
+    if morning <= utcnow():
+        body = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in fb.items())
+        e = b.entry(case, "feedback", morning, "physio", "Daily feedback", body=body)
+        for key, value in fb.items():
+            b.measure(case, e, key, value, morning, source="feedback")
+        e.data = {"values": dict(fb), "unusual_fatigue": False}
     return case
+
+
+def _step_back(
+    b: _Builder, case: InjuryCase, feedback: TimelineEntry, protocol: Protocol, when: datetime
+) -> None:
+    """The physio steps back from phase 4 to 3 after the morning's pain report; the step
+    back answers that report's suggestion: shown as answered, never raised again."""
+    b.s.flush()
+    phases = protocol.phases
+    limit = protocol_from_dict(protocol.definition).signals["pain_limit"]
+    pain = feedback.data["values"]["pain"]
+    key = signal_key("step_back", "pain", [feedback.id])
+    change = b.entry(
+        case,
+        "phase_change",
+        when,
+        "physio",
+        f"Stepped back to phase 3: {phases[2].name}",
+        body="Pain 4/10 after near-maximal block; posterior thigh tightness.",
+        data={
+            "from": phases[3].key,
+            "from_ordinal": 4,
+            "to": phases[2].key,
+            "to_ordinal": 3,
+            "direction": "step_back",
+            "suggestion_answer": {
+                "answer": "step_back",
+                "keys": [key],
+                "entries": [feedback.id],
+                "suggestions": [
+                    f"Pain {pain:g}/10 that morning was above the protocol's pain limit of "
+                    f"{limit.value:g}/10: suggest stepping back one phase. "
+                    f"Source: {cite(limit)}."
+                ],
+            },
+        },
+    )
+    b.s.flush()
+    b.s.add(
+        SuggestionAnswer(
+            case_id=case.id,
+            entry_id=change.id,
+            answer="step_back",
+            signal_keys=[key],
+            triggered_by=[feedback.id],
+            reason=change.body,
+            answered_at=when,
+            answered_by_id=b.users["physio"].id,
+        )
+    )
 
 
 def _decide(b: _Builder, case: InjuryCase, when: datetime) -> None:

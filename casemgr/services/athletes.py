@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr import audit
+from casemgr.clinical.clinic_days import local_day
 from casemgr.db.base import utcnow
 from casemgr.db.models import Athlete
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import check_version, get_or_404, require
 from casemgr.services.dto import AthleteInfo
+from casemgr.services.settings import clinic_zone
 from casemgr.text import clean_line, fold, like_contains
 
 
@@ -48,7 +50,7 @@ def athlete_info(a: Athlete) -> AthleteInfo:
 def _validated(session: Session, data: AthleteInput, athlete_id: int | None) -> dict:
     name = clean_line(data.full_name, "Name")
     dob = data.date_of_birth
-    today = utcnow().date()
+    today = local_day(utcnow(), clinic_zone(session))  # the clinic's today
     if dob is not None and (dob > today or dob.year < 1900):
         raise ValidationError(f"Date of birth {dob.isoformat()} is not possible.")
     if data.dominant_limb not in (None, "left", "right"):

@@ -14,6 +14,7 @@ T = TypeVar("T")
 
 ACTION_TEXT = {
     Action.MANAGE_USERS: "manage users",
+    Action.MANAGE_SETTINGS: "change the clinic settings",
     Action.VIEW_CLINICAL: "view clinical records",
     Action.EDIT_ATHLETE: "create or edit athletes",
     Action.OPEN_CASE: "open injury cases",

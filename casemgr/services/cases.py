@@ -9,12 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casemgr import audit
+from casemgr.clinical.clinic_days import local_day
+from casemgr.clinical.overrides import count_text, move_suffix
 from casemgr.db.base import utcnow
 from casemgr.db.models import Athlete, InjuryCase, Protocol, ProtocolPhase, TimelineEntry
 from casemgr.errors import NotFoundError, ValidationError
 from casemgr.permissions import Action, Actor
+from casemgr.services import overrides, suggestions
 from casemgr.services.base import check_version, get_or_404, load_case, require
 from casemgr.services.dto import CaseInfo, CaseRow, PhaseInfo
+from casemgr.services.settings import clinic_zone
 from casemgr.text import clean_line, clean_text
 from casemgr.vocab import MECHANISMS, MUSCLES, validate_classification
 
@@ -96,7 +100,7 @@ def _validated(session: Session, athlete: Athlete, data: CaseInput) -> dict:
         )
     if data.mechanism not in MECHANISMS:
         raise ValidationError(f"Mechanism is one of {', '.join(MECHANISMS)}.")
-    today = utcnow().date()
+    today = local_day(utcnow(), clinic_zone(session))  # the clinic's today
     if data.injury_date > today:
         raise ValidationError(f"The injury date {data.injury_date.isoformat()} is in the future.")
     if athlete.date_of_birth and data.injury_date < athlete.date_of_birth:
@@ -236,11 +240,18 @@ def move_phase(
     *,
     occurred_at: datetime | None = None,
     readiness_summary: str = "",
+    override_reason: str = "",
 ) -> CaseInfo:
-    """Advance or step back one phase. A person decides; the reason is required."""
+    """Advance or step back one phase. A person decides; the reason is required.
+
+    An advance evaluates the current phase's exit criteria at *occurred_at*; when required
+    ones are unmet it needs *override_reason* (else ``OverrideRequired``, nothing written)
+    and the entry stores the unmet criteria of that moment (``data["unmet"]``).
+    """
     case = load_case(session, actor, case_id, Action.MOVE_PHASE)
     check_version(case, expected_version, "This case")
     reason = clean_text(reason, "Reason", max_len=5000).strip()
+    reason = reason or clean_text(override_reason, "Override reason", max_len=5000).strip()
     if not reason:
         raise ValidationError("Say why the phase changes: the reason is part of the record.")
     if case.status == "closed":
@@ -259,18 +270,24 @@ def move_phase(
         raise ValidationError("A phase moves by 'advance' or 'step_back'.")
     source = case.current_phase
     when = occurred_at or utcnow()
+    unmet = overrides.unmet_at(session, actor, case, when) if direction == "advance" else ()
+    why = overrides.override_reason(unmet, override_reason, "advancing")
+    # a step back answers every step-back/pause suggestion open before it
+    answering = (
+        suggestions.open_suggestions(session, case, when) if direction == "step_back" else ()
+    )
     case.current_phase_id = target.id
     case.current_phase = target
     case.phase_entered_at = when
     case.status = "surveillance" if target.ordinal == len(phases) else "open"
     session.flush()
     verb = "Advanced" if direction == "advance" else "Stepped back"
-    _entry(
+    entry = _entry(
         session,
         actor,
         case,
         "phase_change",
-        f"{verb} to phase {target.ordinal}: {target.name}",
+        f"{verb} to phase {target.ordinal}: {target.name}{move_suffix(unmet)}",
         body=reason,
         data={
             "from": source.key,
@@ -280,9 +297,12 @@ def move_phase(
             "direction": direction,
             "readiness": readiness_summary,
             "protocol": f"{case.protocol.key} v{case.protocol.version}",
+            **overrides.override_data(unmet, why),
+            **suggestions.answer_data("step_back", answering),
         },
         occurred_at=when,
     )
+    suggestions.answer_by_step_back(session, actor, case, entry, answering, reason)
     audit.record(
         session,
         actor,
@@ -290,7 +310,7 @@ def move_phase(
         entity_type="case",
         entity_id=case.id,
         athlete_id=case.athlete_id,
-        reason=reason[:500],
+        reason=(f"override ({count_text(len(unmet))}): {why}" if unmet else reason)[:500],
     )
     return case_info(session, case)
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from casemgr.clinical.overrides import UnmetCriterion, decision_text
+from casemgr.vocab import DECISION_LABELS
+
 
 @dataclass(frozen=True)
 class UserInfo:
@@ -72,6 +75,8 @@ class CaseInfo:
         return f"{self.grade}{self.site}" if self.grade else ""
 
     def days_since_injury(self, today: date) -> int:
+        """Day N since the injury; *today* is the clinic's calendar day (its zone), never
+        the workstation's or UTC's."""
         return (today - self.injury_date).days
 
 
@@ -143,6 +148,16 @@ class DecisionInfo:
     decided_at: datetime
     doctor_name: str
     fingerprint: str
+    unmet: tuple[UnmetCriterion, ...] = ()  # required exit criteria unmet when decided
+    override_reason: str = ""
+    phase_stated: tuple[int, int] | None = None  # (ordinal, count) if before the final phases
+
+    @property
+    def text(self) -> str:
+        """``"Cleared with 1 exit criterion unmet: Max velocity ≥ 95% of baseline (93.7%)"``."""
+        return decision_text(
+            DECISION_LABELS.get(self.decision, self.decision), self.unmet, self.phase_stated
+        )
 
 
 @dataclass(frozen=True)
@@ -194,3 +209,35 @@ class Page:
     total: int
     offset: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SuggestionAnswerInfo:
+    """A person's answer to step-back/pause suggestions: ``answer`` is "step_back",
+    "pause" (until ``pause_until``) or "continue" (seen, continue)."""
+
+    id: int
+    case_id: int
+    entry_id: int
+    answer: str
+    signal_keys: tuple[str, ...]
+    triggered_by: tuple[int, ...]
+    reason: str
+    pause_until: datetime | None
+    answered_at: datetime
+    answered_by_name: str
+    answered_by_role: str
+    pause_until_day: date | None = None  # the clinic day the pause ends (as it starts)
+    suggestions: tuple[tuple[str, str], ...] = ()  # (key, message) as the person saw them
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "by": self.answered_by_name,
+            "role": self.answered_by_role,
+            "at": self.answered_at.isoformat(),
+            "reason": self.reason,
+            "pause_until": self.pause_until.isoformat() if self.pause_until else None,
+            "pause_until_day": self.pause_until_day.isoformat() if self.pause_until_day else None,
+            "entry": self.entry_id,
+        }

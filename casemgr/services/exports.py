@@ -54,8 +54,12 @@ EXPORTED_TABLES = (
     "weekly_targets",
     "planned_sessions",
     "rtp_decisions",
+    "suggestion_answers",
     "audit_events",
 )
+
+#: Tables added after format 1 was first written: an older export simply has none.
+ADDED_LATER = ("suggestion_answers",)
 
 #: Tables deliberately left out, with the reason.
 NOT_EXPORTED = {
@@ -127,7 +131,7 @@ def gather(session: Session, athlete_id: int, case_ids: list[int] | None) -> dic
         (measures.c.athlete_id == athlete_id)
         & (measures.c.case_id.in_(case_ids) | measures.c.case_id.is_(None)),
     )
-    for name in ("weekly_targets", "planned_sessions", "rtp_decisions"):
+    for name in ("weekly_targets", "planned_sessions", "rtp_decisions", "suggestion_answers"):
         out[name] = _rows(session, t[name], t[name].c.case_id.in_(case_ids))
     events = t["audit_events"]
     out["audit_events"] = _rows(session, events, events.c.athlete_id == athlete_id)
@@ -414,6 +418,8 @@ def import_export(
             f"casemgr reads format {FORMAT_VERSION}."
         )
     tables: dict[str, list] = payload.get("tables") or {}
+    for name in ADDED_LATER:  # exports written before these tables existed
+        tables.setdefault(name, [])
     missing = [n for n in EXPORTED_TABLES if n not in tables]
     if missing or len(tables.get("athletes", [])) != 1:
         raise ValidationError(

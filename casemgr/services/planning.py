@@ -2,14 +2,15 @@
 
 A weekly target is free text ticked by hand, or **measurable**: ``<aggregation> of
 <measure> over the week <comparator> <threshold>``, computed from the week's data
-(:func:`evaluate_targets`). The week runs Monday 00:00 to the next Monday 00:00 (UTC, like
-the rest of the clinical engine). Aggregations:
+(:func:`evaluate_targets`). The week is the clinic's week: Monday 00:00 to the next Monday
+00:00 in the clinic's time zone (the database setting), seven calendar days even when a
+daylight-saving change makes it 167 or 169 hours long. Aggregations:
 
 - ``best`` / ``worst``: the best / worst result of the week by the measure's better direction
   (e.g. best max velocity >= 8.5 m/s; worst pain <= 2);
 - ``sum``: the week's total (e.g. high-speed running distance >= 2000 m);
-- ``days``: the number of calendar days with at least one result (e.g. pain reported on
-  >= 6 days).
+- ``days``: the number of the clinic's calendar days with at least one result (e.g. pain
+  reported on >= 6 days).
 
 Besides the catalogue measures, two values come from logged training sessions (active
 ``session`` entries of the case): ``sessions`` (``sum`` = number of sessions, ``days`` =
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -32,12 +33,14 @@ from sqlalchemy.orm import Session
 from casemgr import audit
 from casemgr.clinical.catalogue import Measure as CatalogueMeasure
 from casemgr.clinical.catalogue import format_number, round_half_up
+from casemgr.clinical.clinic_days import day_start, local_day
 from casemgr.db.base import utcnow
 from casemgr.db.models import InjuryCase, Measure, PlannedSession, TimelineEntry, WeeklyTarget
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import check_version, get_or_404, load_case
 from casemgr.services.dto import PlannedSessionInfo, TargetInfo
+from casemgr.services.settings import clinic_zone
 from casemgr.text import clean_line, clean_text
 from casemgr.vocab import SESSION_TYPES, SURFACES
 
@@ -67,8 +70,15 @@ _SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", ">": ">", "==": "="}
 
 
 def week_start(day: date) -> date:
-    """The Monday of *day*'s week."""
+    """The Monday of *day*'s week (*day* a calendar day of the clinic)."""
     return day - timedelta(days=day.weekday())
+
+
+def week_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """The first moment (aware UTC) of the clinic's week of *day* and of the week after:
+    local Monday 00:00 to the next local Monday 00:00, whatever daylight saving does."""
+    monday = week_start(day)
+    return day_start(monday, tz), day_start(monday + timedelta(days=7), tz)
 
 
 def _case(session: Session, actor: Actor, case_id: int, action: Action) -> InjuryCase:
@@ -351,6 +361,7 @@ def _evaluate(
     spec: _ValueSpec,
     points: list[tuple[datetime, float | None]],
     running: bool,
+    tz: tzinfo,
 ) -> tuple[str, float | None, str]:
     """(status, value, explanation) of one measurable target over the week's *points*."""
     counted = t.aggregation == "days" or t.measure == "sessions"
@@ -362,7 +373,7 @@ def _evaluate(
     if not (points if counted else values):
         return "no_data", None, f"No data this week for {target}{so_far}"
     if t.aggregation == "days":
-        days = {when.astimezone(UTC).date() for when, _ in points}
+        days = {local_day(when, tz) for when, _ in points}
         value = float(len(days))
         shown = f"{_count(len(days), 'day')} with a {'session' if spec.from_sessions else 'result'}"
     elif t.measure == "sessions":
@@ -388,19 +399,20 @@ def _evaluate(
 
 
 def evaluate_targets(
-    session: Session, actor: Actor, case_id: int, week: date
+    session: Session, actor: Actor, case_id: int, week: date, *, as_of: datetime | None = None
 ) -> list[TargetStatus]:
     """The targets of *week* (any day of it) with met / not met / no data / manual.
 
-    Measurable targets are computed from the week's active results of the case (and
+    Measurable targets are computed from the clinic week's active results of the case (and
     athlete-level results without a case) and its active session entries; see the module
-    docstring for the aggregations. Free-text targets are "manual" (ticked by hand).
+    docstring for the aggregations. Free-text targets are "manual" (ticked by hand). The
+    week is "so far" while it runs at *as_of* (default now).
     """
     case = _case(session, actor, case_id, Action.VIEW_CLINICAL)
+    tz = clinic_zone(session)
     monday = week_start(week)
-    start = datetime.combine(monday, time(), tzinfo=UTC)
-    end = start + timedelta(days=7)
-    running = utcnow() < end
+    start, end = week_bounds(monday, tz)
+    running = (as_of or utcnow()) < end
     targets = session.scalars(
         select(WeeklyTarget)
         .where(WeeklyTarget.case_id == case.id, WeeklyTarget.week_start == monday)
@@ -420,7 +432,7 @@ def evaluate_targets(
             continue
         spec = _value_spec(t.measure)
         points = sessions if spec.from_sessions else by_key.get((t.measure, t.limb or ""), [])
-        status, value, text = _evaluate(t, spec, points, running)
+        status, value, text = _evaluate(t, spec, points, running, tz)
         out.append(
             TargetStatus(
                 info,

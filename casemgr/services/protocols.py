@@ -69,7 +69,8 @@ def install_default_protocols(session: Session, actor: Actor) -> list[Protocol]:
     rows = []
     for protocol in default_protocols():
         if session.scalar(select(Protocol.id).where(Protocol.key == protocol.key)) is None:
-            row = install_protocol(session, protocol_to_dict(protocol), builtin=True)
+            definition = {**protocol_to_dict(protocol), "version": 1}
+            row = install_protocol(session, definition, builtin=True)
             audit.record(
                 session,
                 actor,
@@ -80,6 +81,62 @@ def install_default_protocols(session: Session, actor: Actor) -> list[Protocol]:
             )
             rows.append(row)
     return rows
+
+
+SHIPPED_KEY = "shipped_protocols_sha256"
+
+
+def _comparable(definition: dict) -> dict:
+    from casemgr.clinical.protocols import protocol_from_dict, protocol_to_dict
+
+    data = protocol_to_dict(protocol_from_dict(definition, origin=definition.get("key", "?")))
+    data.pop("version", None)
+    return data
+
+
+def sync_shipped_protocols(session: Session) -> list[Protocol]:
+    """After an upgrade: install each shipped protocol that changed as a new version.
+
+    Built-in protocols are never edited in place (a clinic edits a copy under its own key,
+    which this leaves alone). Older versions stay; open cases keep the version they
+    use until a person moves them (:func:`assign_protocol`). A database without protocols
+    (being created) is left to ``init``/``demo``. The shipped files' hash is kept in
+    ``app_meta`` so that this runs once per change of the files.
+    """
+    from casemgr.clinical.protocols import default_protocols, protocol_to_dict, shipped_digest
+    from casemgr.db.models import AppMeta
+    from casemgr.permissions import SYSTEM
+
+    digest = shipped_digest()
+    if session.get(AppMeta, SHIPPED_KEY) is not None and (
+        session.get(AppMeta, SHIPPED_KEY).value == digest
+    ):
+        return []
+    if session.scalar(select(Protocol.id).limit(1)) is None:
+        return []
+    installed = []
+    for protocol in default_protocols():
+        latest = _latest_row(session, protocol.key)
+        if latest is None or not latest.builtin:
+            continue
+        shipped = protocol_to_dict(protocol)
+        if _comparable(latest.definition) == _comparable(shipped):
+            continue
+        row = install_protocol(
+            session, {**shipped, "version": latest.version + 1}, builtin=True
+        )
+        audit.record(
+            session,
+            SYSTEM,
+            "protocol.install",
+            entity_type="protocol",
+            entity_id=row.id,
+            reason=f"{row.key} v{row.version}: the shipped protocol changed; cases keep "
+            f"v{latest.version} until a person moves them",
+        )
+        installed.append(row)
+    session.merge(AppMeta(key=SHIPPED_KEY, value=digest))
+    return installed
 
 
 # --- listing, copying, editing, import/export, assignment --------------------------------

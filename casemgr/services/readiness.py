@@ -6,7 +6,7 @@ checks of DOMAIN.md section 6 for the monitored measures (:data:`SURVEILLANCE_ME
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,15 +15,24 @@ from sqlalchemy.orm import Session, joinedload
 
 from casemgr.clinical.catalogue import Catalogue, load_catalogue
 from casemgr.clinical.catalogue import Measure as CatalogueMeasure
+from casemgr.clinical.clinic_days import local_day, zone
 from casemgr.clinical.facts import CaseFacts, CheckPoint, MeasurePoint, SessionPoint
-from casemgr.clinical.protocols import protocol_from_dict
+from casemgr.clinical.protocols import Threshold, protocol_from_dict
 from casemgr.clinical.readiness import PhaseEvaluation, build_index, evaluate_phase
-from casemgr.clinical.signals import Signal, step_back_signals
+from casemgr.clinical.signals import Signal, step_back_signals, thresholds
 from casemgr.clinical.surveillance import CaseFlag, DeclineRecord, case_flag, decline_flags
 from casemgr.db.base import utcnow
 from casemgr.db.models import InjuryCase, Measure, RtpDecision, TimelineEntry
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import load_case, require
+from casemgr.services.dto import SuggestionAnswerInfo
+from casemgr.services.settings import clinic_zone_name
+from casemgr.services.suggestion_answers import (
+    AnsweredSignal,
+    active_pause,
+    load_answers,
+    split_answered,
+)
 
 #: Measures checked for decline in surveillance (DOMAIN.md section 6); per-limb ones on the
 #: injured limb. Only those with a result since the case entered surveillance are shown.
@@ -92,9 +101,11 @@ class CaseReadiness:
     phase_ordinal: int
     phase_name: str
     evaluation: PhaseEvaluation
-    signals: tuple[Signal, ...]
+    signals: tuple[Signal, ...]  # the open step-back/pause suggestions
     surveillance: tuple[SurveillanceResult, ...] = ()
     case_status: str = "open"  # "open" | "surveillance" | "closed"
+    answered: tuple[AnsweredSignal, ...] = ()  # answered suggestions in the recent window
+    pause: SuggestionAnswerInfo | None = None  # a recorded pause still running
 
     @property
     def surveillance_flags(self) -> tuple[SurveillanceResult, ...]:
@@ -119,11 +130,15 @@ def _facts_of(
 ) -> dict[int, CaseFacts]:
     """The facts of several cases in three queries (whatever their number): the
     measures (the case's own, the athlete's not tied to a case, and pre-injury baselines),
-    the checks and sessions, and the latest decision. Only the columns used are read."""
+    the checks and sessions, and the latest decision. Only the columns used are read.
+    Calendar days (a session's day) are the clinic's local days."""
+    zone_name = clinic_zone_name(session)
+    tz = zone(zone_name)
     ids = [c.id for c in case_list]
     measures: dict[int, list[MeasurePoint]] = {i: [] for i in ids}
     checks: dict[int, list[CheckPoint]] = {i: [] for i in ids}
     sessions: dict[int, list[SessionPoint]] = {i: [] for i in ids}
+    phase_entries: dict[int, list[tuple[str, datetime]]] = {i: [] for i in ids}
     decisions: dict[int, str] = {}
     for chunk in _chunks(ids):
         rows = session.execute(
@@ -171,12 +186,15 @@ def _facts_of(
             .where(
                 TimelineEntry.case_id.in_(chunk),
                 TimelineEntry.status == "active",
-                TimelineEntry.kind.in_(("check", "session")),
+                TimelineEntry.kind.in_(("check", "session", "phase_change")),
                 TimelineEntry.occurred_at <= as_of,
             )
             .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
         ):
-            if kind == "check":
+            if kind == "phase_change":
+                if data.get("to"):  # entries into a phase (a close has none)
+                    phase_entries[case_id].append((data["to"], occurred_at))
+            elif kind == "check":
                 checks[case_id].append(
                     CheckPoint(
                         check=data.get("check", ""),
@@ -188,12 +206,13 @@ def _facts_of(
             else:
                 sessions[case_id].append(
                     SessionPoint(
-                        day=occurred_at.date(),
+                        day=local_day(occurred_at, tz),
                         session_type=data.get("session_type", "other"),
                         minutes=float(data.get("minutes") or 0),
                         srpe=data.get("srpe"),
                         full_training=bool(data.get("full_training")),
                         entry_id=entry_id,
+                        occurred_at=occurred_at,
                     )
                 )
         for case_id, decision in session.execute(
@@ -211,6 +230,10 @@ def _facts_of(
             checks=tuple(checks[c.id]),
             sessions=tuple(sessions[c.id]),
             decision=decisions.get(c.id),
+            timezone=zone_name,
+            muscle=c.muscle,
+            phase_entered_at=c.phase_entered_at,
+            phase_entries=tuple(phase_entries[c.id]),
         )
         for c in case_list
     }
@@ -227,7 +250,8 @@ def evaluate_case(
     """The exit criteria of the current phase and the step-back/pause suggestions."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     facts = case_facts(session, case, as_of)
-    return _evaluate(case, facts, load_catalogue(), {})
+    answers = load_answers(session, [case.id], facts.as_of, facts.tzinfo).get(case.id, ())
+    return _evaluate(case, facts, load_catalogue(), {}, answers)
 
 
 def evaluate_cases(
@@ -248,11 +272,20 @@ def evaluate_cases(
     case_list.sort(key=lambda c: order[c.id])
     facts = _facts_of(session, case_list, as_of)
     catalogue, protocols = load_catalogue(), {}
-    return {c.id: _evaluate(c, facts[c.id], catalogue, protocols) for c in case_list}
+    tz = next(iter(facts.values())).tzinfo if facts else None
+    answers = load_answers(session, [c.id for c in case_list], as_of, tz)
+    return {
+        c.id: _evaluate(c, facts[c.id], catalogue, protocols, answers.get(c.id, ()))
+        for c in case_list
+    }
 
 
 def _evaluate(
-    case: InjuryCase, facts: CaseFacts, catalogue: Catalogue, protocols: dict
+    case: InjuryCase,
+    facts: CaseFacts,
+    catalogue: Catalogue,
+    protocols: dict,
+    answers: Sequence[SuggestionAnswerInfo] = (),
 ) -> CaseReadiness:
     protocol = protocols.get(case.protocol_id)
     if protocol is None:
@@ -261,9 +294,14 @@ def _evaluate(
         )
     phase = protocol.phase(case.current_phase.key)
     evaluation = evaluate_phase(phase, facts, catalogue, build_index(facts, catalogue))
-    signals = tuple(step_back_signals(facts, protocol.pain_limit, facts.as_of))
+    signals, answered = split_answered(
+        step_back_signals(
+            facts, protocol.signals, facts.as_of, phase_ordinal=case.current_phase.ordinal
+        ),
+        answers,
+    )
     watch = (
-        surveillance_checks(facts, case.phase_entered_at, catalogue)
+        surveillance_checks(facts, case.phase_entered_at, catalogue, protocol.signals)
         if case.status == "surveillance"
         else ()
     )
@@ -275,11 +313,16 @@ def _evaluate(
         signals,
         watch,
         case.status,
+        answered,
+        active_pause(answers, facts.as_of),
     )
 
 
 def surveillance_checks(
-    facts: CaseFacts, since: datetime, catalogue: Catalogue
+    facts: CaseFacts,
+    since: datetime,
+    catalogue: Catalogue,
+    limits: Mapping[str, Threshold] | None = None,
 ) -> tuple[SurveillanceResult, ...]:
     """Decline checks of the monitored measures for results measured from *since* on.
 
@@ -288,8 +331,10 @@ def surveillance_checks(
     section 2). Rules (:func:`casemgr.clinical.surveillance.decline_flags`): worse than the
     baseline mean by more than 2 x typical error with >= 3 baseline results, else by more
     than 5% (convention); or below the athlete's own band (mean - 2 SD of >= 5 earlier
-    surveillance results). Two consecutive flagged results raise a flag.
+    surveillance results). Two consecutive flagged results raise a flag. The multiple, the
+    percentage and the band are the protocol's thresholds (*limits*).
     """
+    t = thresholds(limits)
     zone = facts.tzinfo
     earliest = facts.injury_date - timedelta(days=BASELINE_LOOKBACK_DAYS)
     out = []
@@ -307,9 +352,20 @@ def surveillance_checks(
             and earliest <= p.measured_at.astimezone(zone).date() < facts.injury_date
         )
         label = f"{spec.label} ({limb})" if limb else spec.label
-        records = tuple(decline_flags(baseline, results, spec.higher_is_better, measure=label))
+        records = tuple(
+            decline_flags(
+                baseline,
+                results,
+                spec.higher_is_better,
+                measure=label,
+                te_multiplier=t["surveillance_te_multiple"].value,
+                pct_limit=t["surveillance_pct"].value,
+                band_sd=t["surveillance_band_sd"].value,
+                band_min_results=int(t["surveillance_band_results"].value),
+            )
+        )
         flag = case_flag(records)
-        status, text = _surveillance_status(records, flag, baseline, spec)
+        status, text = _surveillance_status(records, flag, baseline, spec, t)
         out.append(
             SurveillanceResult(
                 measure=key,
@@ -326,12 +382,16 @@ def surveillance_checks(
     return tuple(out)
 
 
+def _g(threshold: Threshold) -> str:
+    return f"{threshold.value:g}"
+
+
 def _fine(spec: CatalogueMeasure, value: float) -> str:
     """A limit or band edge at one more decimal than results (0.7 reps, 0.06 m/s)."""
     return replace(spec, decimals=spec.decimals + 1).format(value)
 
 
-def _describe(r: DeclineRecord, spec: CatalogueMeasure) -> str:
+def _describe(r: DeclineRecord, spec: CatalogueMeasure, t: Mapping[str, Threshold]) -> str:
     """Why one result is flagged, in the measure's unit."""
     worse = "below" if spec.higher_is_better else "above"
     parts = []
@@ -340,8 +400,8 @@ def _describe(r: DeclineRecord, spec: CatalogueMeasure) -> str:
         if r.baseline_rule == "typical_error":
             parts.append(
                 f"{spec.format(r.value)} is {_fine(spec, gap)} {worse} the baseline mean "
-                f"{spec.format(r.baseline_mean)} (more than 2 x TE = "
-                f"{_fine(spec, r.baseline_limit)})"
+                f"{spec.format(r.baseline_mean)} (more than "
+                f"{_g(t['surveillance_te_multiple'])} x TE = {_fine(spec, r.baseline_limit)})"
             )
         else:
             parts.append(
@@ -352,8 +412,8 @@ def _describe(r: DeclineRecord, spec: CatalogueMeasure) -> str:
     if r.band_flag and r.band_limit is not None:
         parts.append(
             f"{spec.format(r.value)} is {worse} the athlete's own band "
-            f"({_fine(spec, r.band_limit)}: mean {'-' if spec.higher_is_better else '+'} 2 SD "
-            "of the earlier results)"
+            f"({_fine(spec, r.band_limit)}: mean {'-' if spec.higher_is_better else '+'} "
+            f"{_g(t['surveillance_band_sd'])} SD of the earlier results)"
         )
     return "; ".join(parts)
 
@@ -363,12 +423,13 @@ def _surveillance_status(
     flag: CaseFlag | None,
     baseline: tuple[float, ...],
     spec: CatalogueMeasure,
+    t: Mapping[str, Threshold],
 ) -> tuple[str, str]:
     latest = records[-1]
     if flag is not None:
         text = (
             f"Two consecutive flagged results ({flag.first.when:%Y-%m-%d} and "
-            f"{flag.second.when:%Y-%m-%d}): {_describe(flag.second, spec)}"
+            f"{flag.second.when:%Y-%m-%d}): {_describe(flag.second, spec, t)}"
         )
         if not flag.current:
             text += (
@@ -379,26 +440,27 @@ def _surveillance_status(
     when = f"{latest.when:%Y-%m-%d}"
     if latest.flagged:
         return "watch", (
-            f"Latest result ({when}) flagged: {_describe(latest, spec)}; one more flagged "
+            f"Latest result ({when}) flagged: {_describe(latest, spec, t)}; one more flagged "
             "result in a row raises a flag"
         )
     if latest.baseline_rule is None and latest.band_limit is None:
         return "no_reference", (
             f"Latest {spec.format(latest.value)} ({when}) cannot be judged: no pre-injury "
-            f"baseline, and the athlete's own band needs 5 earlier results ({len(records) - 1} "
-            "so far)"
+            f"baseline, and the athlete's own band needs "
+            f"{_g(t['surveillance_band_results'])} earlier results ({len(records) - 1} so far)"
         )
     parts = []
     if latest.baseline_rule == "typical_error" and latest.baseline_mean is not None:
         parts.append(
             f"baseline mean {spec.format(latest.baseline_mean)} of {len(baseline)} tests, "
-            f"allowed worsening 2 x TE = {_fine(spec, latest.baseline_limit or 0.0)}"
+            f"allowed worsening {_g(t['surveillance_te_multiple'])} x TE = "
+            f"{_fine(spec, latest.baseline_limit or 0.0)}"
         )
     elif latest.baseline_rule == "percent" and latest.baseline_mean is not None:
         tests = f"{len(baseline)} test{'s' if len(baseline) != 1 else ''}"
         parts.append(
-            f"baseline {spec.format(latest.baseline_mean)} ({tests}), allowed worsening 5% "
-            "(convention)"
+            f"baseline {spec.format(latest.baseline_mean)} ({tests}), allowed worsening "
+            f"{_g(t['surveillance_pct'])}% (convention)"
         )
     if latest.band_limit is not None:
         edge = "low" if spec.higher_is_better else "high"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
@@ -107,6 +107,12 @@ def add_progress(clinic, *, baseline: bool = True) -> None:
                 clinic.case_id,
                 timeline.SessionInput("tempo", 40, srpe=4, surface="grass"),
                 occurred_at=when + timedelta(hours=4),
+            )
+        # pain-free reports 49, 25 and 1 h ago cover the 48 h pain window at any hour
+        now = utcnow()
+        for hours in (49, 25, 1):
+            timeline.add_feedback(
+                s, physio, clinic.case_id, {"pain": 0}, occurred_at=now - timedelta(hours=hours)
             )
 
 
@@ -284,15 +290,69 @@ def test_decision_and_signature_block(clinic):
             "cleared_with_restrictions",
             restrictions="No maximal sprints > 95% until <week 2> & review",
             monitoring_plan="Nordic test fortnightly",
+            override_reason="Tested at the club; results on paper",
         )
     pdf, data = rtp_pdf(clinic)
     words = flat(pdf_text(pdf)[1])
     assert "Cleared with restrictions" in words
+    # cleared in phase 1 with no data recorded: the report states it and why
+    assert "Cleared with restrictions, with 4 exit criteria unmet: Pain ≤ 2/10 for 48 h" in words
+    assert "Override reason: Tested at the club; results on paper" in words
     assert "No maximal sprints > 95% until <week 2> & review" in words
     assert "Nordic test fortnightly" in words
     assert "Printed name Role Date Signature" in words
-    assert f"Test doctor Doctor {date.today().isoformat()}" in words
+    signed = data.decision.decided_at.astimezone(UTC).date()  # the clinic's (UTC) day
+    assert f"Test doctor Doctor {signed.isoformat()}" in words
     assert data.signer_name == "Test doctor"
+
+
+@pytest.mark.parametrize(
+    ("injury", "window"),
+    [
+        ("hamstring semitendinosus 3c", "day 12 of an expected 31-65 days (Pollock 2022)"),
+        ("hamstring semitendinosus 1b", "day 12 of an expected 7-27 days (Ekstrand 2012)"),
+        ("hamstring semimembranosus 4", "day 12: surgical opinion (grade 4, complete tear)"),
+        (
+            "calf soleus 2b",
+            "day 12 of an expected ~25 days (Prakash 2018); soleus 9-42 days (Green 2020)",
+        ),
+    ],
+)
+def test_rtp_shows_the_expected_window_of_the_grade_with_its_source(clinic, injury, window):
+    """Injured on 1 March 2024, the report made on 13 March at noon: day 12."""
+    region, muscle, label = injury.split()
+    physio = clinic.actors["physio"]
+    with clinic.session() as s:
+        athlete = create_athlete(s, physio, AthleteInput("Rae Lind", sport="Athletics"))
+        case = open_case(
+            s,
+            physio,
+            athlete.id,
+            CaseInput(region, "left", muscle, date(2024, 3, 1), grade=label[0], site=label[1:]),
+        )
+        data = report_data.rtp_data(
+            s, clinic.actors["doctor"], case.id, as_of=datetime(2024, 3, 13, 12, tzinfo=UTC)
+        )
+    assert data.head.expected == window
+    assert data.head.expected_references  # the full reference for the reference list
+    words = flat(pdf_text(render_document(data))[1])
+    assert window in words
+
+
+def test_the_review_page_prints_the_expected_window_with_its_source(clinic):
+    physio = clinic.actors["physio"]
+    with clinic.session() as s:
+        athlete = create_athlete(s, physio, AthleteInput("Rae Lind", sport="Athletics"))
+        case = open_case(
+            s,
+            physio,
+            athlete.id,
+            CaseInput("hamstring", "left", "semitendinosus", date(2024, 3, 1), grade="3", site="c"),
+        )
+        review = report_data.review_data(s, clinic.actors["doctor"], case.id)
+    assert review.head.expected.endswith(" of an expected 31-65 days (Pollock 2022)")
+    words = flat(pdf_text(render_document(review))[1])
+    assert "of an expected 31-65 days (Pollock 2022)" in words
 
 
 def test_export_is_audited_and_admins_may_not_make_reports(clinic):

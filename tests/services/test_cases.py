@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text, update
@@ -14,6 +14,8 @@ from casemgr.services import athletes, cases, decisions, planning, timeline
 from casemgr.services.athletes import AthleteInput
 from casemgr.services.cases import CaseInput
 from casemgr.services.timeline import TimelineFilter
+
+TODAY = datetime.now(UTC).date()  # the test clinic's today: its zone is UTC (tests/conftest.py)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,7 @@ def test_odd_names_are_kept_and_found_ignoring_case_accents_and_form(clinic, nam
     [
         ("body_mass_kg", 780.0, "not plausible"),
         ("height_m", 182.0, "metres, not cm"),
-        ("date_of_birth", date.today() + timedelta(days=3), "not possible"),
+        ("date_of_birth", TODAY + timedelta(days=3), "not possible"),
         ("full_name", "   ", "Name is required"),
         ("dominant_limb", "middle", "left or right"),
     ],
@@ -82,7 +84,7 @@ def test_athlete_edit_conflict(clinic):
     ("changes", "message"),
     [
         ({"muscle": "soleus"}, "not a hamstring muscle"),
-        ({"injury_date": date.today() + timedelta(days=1)}, "in the future"),
+        ({"injury_date": TODAY + timedelta(days=1)}, "in the future"),
         ({"grade": "2", "site": ""}, "needs a site"),
         ({"grade": "7"}, "not one of"),
     ],
@@ -92,7 +94,7 @@ def test_case_validation(clinic, changes, message):
         "region": "hamstring",
         "side": "left",
         "muscle": "semitendinosus",
-        "injury_date": date.today(),
+        "injury_date": TODAY,
         "grade": "1",
         "site": "a",
         **changes,
@@ -112,7 +114,7 @@ def test_recurrence_links_to_the_earlier_case_and_diagnosis_changes_are_recorded
                 region="hamstring",
                 side="right",
                 muscle="biceps_femoris_long_head",
-                injury_date=date.today(),
+                injury_date=TODAY,
                 grade="1",
                 site="b",
                 recurrence_of_id=clinic.case_id,
@@ -130,7 +132,7 @@ def test_recurrence_links_to_the_earlier_case_and_diagnosis_changes_are_recorded
                 region="hamstring",
                 side="right",
                 muscle="biceps_femoris_long_head",
-                injury_date=date.today(),
+                injury_date=TODAY,
                 grade="2",
                 site="c",
                 recurrence_of_id=clinic.case_id,
@@ -150,6 +152,7 @@ def test_signed_decision_is_fingerprinted_and_can_never_change(clinic):
             "cleared_with_restrictions",
             restrictions="No maximal sprints for 2 weeks",
             monitoring_plan="Weekly Nordic",
+            override_reason="Tested on paper at the club; results not entered yet",
         )
     assert len(decision.fingerprint) == 64
     with clinic.session() as s:

@@ -10,7 +10,16 @@ from sqlalchemy import select
 from casemgr.db.models import AuditEvent
 from casemgr.errors import PermissionDenied
 from casemgr.permissions import MATRIX, Action, Role
-from casemgr.services import athletes, cases, decisions, planning, readiness, timeline, users
+from casemgr.services import (
+    athletes,
+    cases,
+    decisions,
+    planning,
+    readiness,
+    settings,
+    timeline,
+    users,
+)
 from casemgr.services.athletes import AthleteInput
 from casemgr.services.cases import CaseInput
 from casemgr.services.dto import MeasureValue
@@ -29,6 +38,7 @@ def _case_version(s, clinic):
 # Each action as a service call: (session, clinic, actor) -> anything.
 CALLS = {
     Action.MANAGE_USERS: lambda s, c, a: users.list_users(s, a),
+    Action.MANAGE_SETTINGS: lambda s, c, a: settings.set_setting(s, a, "timezone", "Europe/London"),
     Action.VIEW_CLINICAL: lambda s, c, a: timeline.list_entries(s, a, c.case_id),
     Action.EDIT_ATHLETE: lambda s, c, a: athletes.create_athlete(s, a, AthleteInput("New Person")),
     Action.OPEN_CASE: lambda s, c, a: cases.open_case(
@@ -74,7 +84,7 @@ CALLS = {
     ),
     Action.PLAN: lambda s, c, a: planning.add_target(s, a, c.case_id, date.today(), "target"),
     Action.MOVE_PHASE: lambda s, c, a: cases.move_phase(
-        s, a, c.case_id, _case_version(s, c), "advance", "criteria met"
+        s, a, c.case_id, _case_version(s, c), "advance", "criteria met", override_reason="x"
     ),
     Action.RAISE_FLAG: lambda s, c, a: timeline.raise_flag(s, a, c.case_id, "soreness jump"),
     Action.SIGN_OFF: lambda s, c, a: timeline.sign_off(s, a, c.case_id, "phase 1 signed off"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from casemgr.services.timeline import (
     void_entry,
 )
 
-INJURY = date.today() - timedelta(days=10)
+INJURY = datetime.now(UTC).date() - timedelta(days=10)  # the clinic's (UTC) calendar
 
 
 def at(days: int, hour: int = 10) -> datetime:
@@ -46,7 +46,9 @@ def advance(clinic, times: int) -> None:
 
         case = get_case(s, physio, clinic.case_id)
         for _ in range(times):
-            case = move_phase(s, physio, case.id, case.version, "advance", "criteria met")
+            case = move_phase(
+                s, physio, case.id, case.version, "advance", "criteria met", override_reason="x"
+            )
 
 
 def get(clinic, func, *args, role="physio", **kw):
@@ -87,7 +89,10 @@ def test_measure_points_baseline_and_target_band(clinic):
     assert data.phases[0].end == data.phases[1].start and data.phases[1].end == data.phases[2].start
     assert data.phases[2].end is None
     assert [e.kind for e in data.events] == ["phase_change"] * 3
-    assert data.events[-1].title == "Advanced to phase 3: Strength-speed integration"
+    # advanced without the phase-2 data: the title states the override
+    assert data.events[-1].title == (
+        "Advanced to phase 3: Strength-speed integration (override: 2 exit criteria unmet)"
+    )
 
 
 def test_band_falls_back_to_best_pre_injury_without_baseline(clinic):
@@ -150,9 +155,9 @@ def test_load_series_daily_ewma_and_spike(clinic):
                 SessionInput("tempo", minutes, srpe=srpe),
                 occurred_at=at(day),
             )
-    data = get(clinic, series.load_series)
+    data = get(clinic, series.load_series, as_of=at(10, hour=23))  # day 10, 23:00 UTC
     assert data.sessions == 3
-    assert data.days[0] == INJURY and data.days[-1] == date.today()
+    assert data.days[0] == INJURY and data.days[-1] == INJURY + timedelta(days=10)
     assert data.loads[:3] == (300, 0, 200)  # sRPE x minutes, rest day 0
     # EWMA, lambda 2/(N+1): acute N=7 (0.25), chronic N=28 (2/29), seeded with day 0
     assert data.acute[1] == pytest.approx(225.0)

@@ -135,11 +135,23 @@ def test_concurrent_case_edits_conflict(clinic):
         info = cases.get_case(s, clinic.actors["physio"], clinic.case_id)
     with clinic.session() as s:
         cases.move_phase(
-            s, clinic.actors["physio"], clinic.case_id, info.version, "advance", "criteria met"
+            s,
+            clinic.actors["physio"],
+            clinic.case_id,
+            info.version,
+            "advance",
+            "criteria met",
+            override_reason="tests on paper",
         )
     with pytest.raises(ConflictError), clinic.session() as s:
         cases.move_phase(
-            s, clinic.actors["doctor"], clinic.case_id, info.version, "advance", "criteria met"
+            s,
+            clinic.actors["doctor"],
+            clinic.case_id,
+            info.version,
+            "advance",
+            "criteria met",
+            override_reason="tests on paper",
         )
 
 
@@ -220,7 +232,13 @@ def test_phase_moves_need_a_reason_and_are_on_the_timeline(clinic):
             cases.move_phase(s, physio, clinic.case_id, info.version, "advance", "")
     with clinic.session() as s:
         moved = cases.move_phase(
-            s, physio, clinic.case_id, info.version, "advance", "pain-free 48 h, checks met"
+            s,
+            physio,
+            clinic.case_id,
+            info.version,
+            "advance",
+            "pain-free 48 h, checks met",
+            override_reason="checks done on paper, entered later",
         )
         assert moved.phase.ordinal == 2
         back = cases.move_phase(

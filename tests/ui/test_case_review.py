@@ -17,16 +17,18 @@ from casemgr.services.timeline import add_feedback, add_note, raise_flag, record
 from ui.clinic.case_review import CaseReviewWindow
 from ui.clinic.review_model import (
     COL_ATHLETE,
+    COL_DAY,
     COL_FLAGS,
     COL_PAIN,
     COL_READINESS,
     COL_VELOCITY,
     ROW_ROLE,
+    load_review,
 )
 from ui.plots.sparkline import SPARK_ROLE
 
 TRICKY = "O'Brien <Jr> & Co"
-INJURY = date.today() - timedelta(days=10)
+INJURY = datetime.now(UTC).date() - timedelta(days=10)  # the clinic's (UTC) calendar
 
 
 def at(days: int, hour: int = 10) -> datetime:
@@ -236,3 +238,56 @@ def test_demo_clinic_every_active_case(open_review, demo_db):
         w.proxy.index(row_for(w, n), COL_READINESS).data().split(" · ")[1] == "ready to advance"
         for n in ready
     )
+
+
+def test_the_review_shows_each_expected_window_with_its_source(open_review, clinic):
+    """Injured on 1 March: on 13 March the review reads day 12 of the grade's window."""
+    physio = clinic.actors["physio"]
+    with clinic.session() as s:
+        athlete = create_athlete(s, physio, AthleteInput("Tendon Case", sport="Athletics"))
+        tendon = open_case(
+            s,
+            physio,
+            athlete.id,
+            CaseInput(
+                "hamstring",
+                "right",
+                "biceps_femoris_long_head",
+                date(2024, 3, 1),
+                grade="3",
+                site="c",
+            ),
+        )
+    rows = load_review(clinic.database, clinic.actors["doctor"], today=date(2024, 3, 13))
+    row = next(r for r in rows if r.case.case_id == tendon.id)
+    assert row.expected == "day 12 of an expected 31-65 days (Pollock 2022)"
+    assert row.expected_detail.startswith("Pollock 2022: BAMIC 3c (intratendinous)")
+    w = open_review(clinic.database, clinic.actors["doctor"])
+    w.select_case(tendon.id)
+    text = w.detail.toPlainText()
+    assert "of an expected 31-65 days (Pollock 2022)" in text
+    assert "Pollock 2022: BAMIC 3c (intratendinous), elite track and field: 48 ± 17 days" in text
+    sam = w.proxy.index(row_for(w, "Sam Carter"), COL_DAY).data(Qt.ItemDataRole.ToolTipRole)
+    assert "days (Ekstrand 2012)" in sam and "BAMIC grade 2 (moderate injury) read as" in sam
+
+
+def test_the_review_shows_an_answered_suggestion_with_who_and_how(open_review, demo_db):
+    """The demo's step-back case: the pain suggestion the physio answered by stepping back
+    is not an open suggestion any more; the detail lists it answered, by whom and how."""
+    from sqlalchemy import select
+
+    from casemgr.db.models import InjuryCase, User
+    from casemgr.permissions import Actor
+
+    with demo_db.session() as s:
+        user = s.scalar(select(User).where(User.username == "coach"))
+        actor = Actor(user.id, user.username, user.role, user.display_name)
+        case_id = s.scalar(select(InjuryCase.id).where(InjuryCase.muscle == "semimembranosus"))
+    w = open_review(demo_db, actor)
+    w.select_case(case_id)
+    row = w.proxy.index(row_for(w, "李娜"), 0).data(ROW_ROLE)
+    assert not [s for s in row.suggestions if s.startswith("Pain")]
+    text = w.detail.toPlainText()
+    assert "Answered suggestions" in text
+    assert "✓ Pain 4/10 that morning was above the protocol's pain limit" in text
+    assert "Answered by Tom Becker on " in text and ": stepped back — Pain 4/10" in text

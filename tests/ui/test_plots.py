@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ from ui.plots.case_plots import CasePlotsWidget
 from ui.plots.common import LIMB_COLOURS, WELLNESS_COLOURS
 from ui.plots.measures import LevelLines
 
-INJURY = date.today() - timedelta(days=10)
+INJURY = datetime.now(UTC).date() - timedelta(days=10)  # the clinic's (UTC) calendar
 TRICKY = "O'Brien <Jr> & Co"
 SPLITS = {"split_10m": 2.3554, "split_20m": 3.7535, "split_30m": 5.0532}
 
@@ -71,7 +71,9 @@ def case(clinic):
             )
         info = get_case(s, physio, clinic.case_id)
         for _ in range(2):
-            info = move_phase(s, physio, info.id, info.version, "advance", "criteria met")
+            info = move_phase(
+                s, physio, info.id, info.version, "advance", "criteria met", override_reason="x"
+            )
     clinic.ids = ids
     return clinic
 
@@ -165,7 +167,7 @@ def test_hover_read_out_and_click_opens_the_entry(qtbot, widget, case):
     qtbot.waitUntil(lambda: "8.50 m/s" in widget.measure_readout.text())
     text = widget.measure_readout.text()
     assert "85% of baseline" in text and "phase" not in text.split("·")[0]
-    assert at(6).astimezone().strftime("%d %b %Y") in text
+    assert at(6).astimezone(UTC).strftime("%d %b %Y") in text  # the clinic's (UTC) day
     # far from any point: the hint again
     assert plot.hover_at(at(-5).timestamp(), 7.5) == ""
     with qtbot.waitSignal(widget.entry_activated) as clicked:

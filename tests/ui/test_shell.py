@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +18,19 @@ from casemgr.errors import PermissionDenied
 from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, close_case, move_phase, open_case
 from tests.conftest import TEST_PASSWORD
-from ui.clinic.case_list_model import COL_ATHLETE, COL_DAY, COL_PHASE, COL_STATUS, SORT_ROLE
+from ui.clinic.case_list_model import (
+    COL_ATHLETE,
+    COL_DAY,
+    COL_EXPECTED,
+    COL_PHASE,
+    COL_STATUS,
+    SORT_ROLE,
+)
 from ui.clinic.main_window import MainWindow
 from ui.platform.login_dialog import LoginDialog
 
 ROOT = Path(__file__).resolve().parents[2]
+CLINIC_TODAY = datetime.now(UTC).date()  # the test clinic's zone is UTC (tests/conftest.py)
 TRICKY = "O'Brien <Jr> & Co"
 
 
@@ -41,11 +49,13 @@ def add_case(clinic, name: str, *, days_ago: int = 5, advance: int = 0, close: b
                 muscle="soleus",
                 grade="1",
                 site="a",
-                injury_date=date.today() - timedelta(days=days_ago),
+                injury_date=CLINIC_TODAY - timedelta(days=days_ago),
             ),
         )
         for _ in range(advance):
-            case = move_phase(s, physio, case.id, case.version, "advance", "criteria met")
+            case = move_phase(
+                s, physio, case.id, case.version, "advance", "criteria met", override_reason="x"
+            )
         if close:
             case = close_case(s, physio, case.id, case.version, "back to full training")
     return case.id
@@ -213,6 +223,41 @@ def test_days_sort_as_numbers(qtbot, clinic, open_window):
     assert shown_names(window)[0] == "Hundred Days"
 
 
+def test_the_expected_column_follows_the_grade_and_names_its_source(qtbot, clinic, open_window):
+    physio = clinic.actors["physio"]
+    injured = date(2024, 3, 1)
+    with clinic.session() as s:
+        for name, region, muscle, grade, site in (
+            ("Tendon Case", "hamstring", "semitendinosus", "3", "c"),
+            ("Avulsion Case", "hamstring", "semimembranosus", "4", ""),
+            ("Calf Case", "calf", "medial_gastrocnemius", "1", "a"),
+        ):
+            athlete = create_athlete(s, physio, AthleteInput(name, sport="Athletics"))
+            open_case(
+                s,
+                physio,
+                athlete.id,
+                CaseInput(region, "left", muscle, injured, grade=grade, site=site),
+            )
+    window = open_window()
+
+    def expected(name: str, role=Qt.ItemDataRole.DisplayRole):
+        return window.proxy.index(row_of(window, name), COL_EXPECTED).data(role)
+
+    assert expected("Sam Carter") == "11-33"  # BAMIC 2b
+    assert expected("Tendon Case") == "31-65"
+    assert expected("Avulsion Case") == "surgical opinion"
+    assert expected("Calf Case") == "~17"
+    tip = QTextDocument()
+    tip.setHtml(expected("Tendon Case", Qt.ItemDataRole.ToolTipRole))
+    assert "of an expected 31-65 days (Pollock 2022)" in tip.toPlainText()
+    assert "Pollock 2022: BAMIC 3c (intratendinous), elite track and field" in tip.toPlainText()
+    tip.setHtml(expected("Calf Case", Qt.ItemDataRole.ToolTipRole))
+    assert "(Prakash 2018); gastrocnemius 5-33 days (Green 2020)" in tip.toPlainText()
+    window.case_view.sortByColumn(COL_EXPECTED, Qt.SortOrder.AscendingOrder)
+    assert shown_names(window) == ["Calf Case", "Sam Carter", "Tendon Case", "Avulsion Case"]
+
+
 def test_the_status_bar_shows_the_user_and_role(open_window):
     window = open_window("coach")
     assert window.user_label.text() == "Test coach · S&C coach"
@@ -240,7 +285,7 @@ def test_double_click_shows_the_case_summary(qtbot, clinic, open_window):
         "Right hamstring · Biceps femoris (long head)",
         "BAMIC 2b (musculotendinous junction)",
         "High-speed running",
-        (date.today() - timedelta(days=10)).isoformat(),
+        (CLINIC_TODAY - timedelta(days=10)).isoformat(),
         "Days since injury",
         "1/7 ",
         "version 1",

@@ -14,6 +14,7 @@ from casemgr.services.athletes import AthleteInput, create_athlete, update_athle
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import TimelineFilter
 from tests.conftest import TEST_PASSWORD
+from ui.case.case_header import CaseHeader
 from ui.case.case_workspace import TAB_CRITERIA, CaseWorkspace
 from ui.case.criteria_panel import COL_STATUS, PhaseMoveDialog
 from ui.case.decision_dialog import DecisionDialog
@@ -74,7 +75,7 @@ def make_phase_one_ready(clinic) -> None:
     """Pain-free for 48 h, both clinician checks, isometric LSI well over 70%."""
     physio = clinic.actors["physio"]
     with clinic.session() as s:
-        for hours in (30, 2):
+        for hours in (49, 25, 1):  # reports that cover the 48 h window, one each day
             timeline.add_feedback(
                 s, physio, clinic.case_id, {"pain": 1}, occurred_at=NOW - timedelta(hours=hours)
             )
@@ -119,7 +120,8 @@ def test_log_in_find_the_athlete_and_open_the_case(qtbot, clinic):
     assert "Sam Carter" in header
     assert "Right hamstring · Biceps femoris (long head) · BAMIC 2b" in header
     assert "Phase 1/7 Protection & controlled loading" in header
-    assert "day 10 of an expected ~19 days (Pollock 2022" in header
+    # a BAMIC 2b: Ekstrand's MRI grade 2 (22 +/- 11 days), not one figure for every grade
+    assert "day 10 of an expected 11-33 days (Ekstrand 2012)" in header
     assert "Not ready: 0/4 criteria met" in header and "No open flags" in header
     assert ws.timeline.count_label.text() == "1 entry"
     assert shown_entries(ws)[0].startswith("Case opened in phase 1")
@@ -257,7 +259,8 @@ def test_add_each_kind_of_entry(qtbot, clinic, workspace):
     assert values["max_velocity"] == pytest.approx(8.0, abs=0.01)
     assert sprint.data["profile"]["mss"] == pytest.approx(8.0, rel=1e-3)
     baseline = next(e for e in entries(clinic, kinds=("measure",)) if e.data.get("is_baseline"))
-    assert baseline.occurred_at.date() < date.today() - timedelta(days=10)
+    # before the injury day (10 days ago in the clinic's calendar, UTC in tests/conftest.py)
+    assert baseline.occurred_at.date() < NOW.date() - timedelta(days=10)
     with clinic.session() as s:
         physio = clinic.actors["physio"]
         assert [t.text for t in planning.list_targets(s, physio, clinic.case_id)] == [
@@ -472,7 +475,15 @@ def test_step_back_asks_for_a_reason_and_shows_the_suggestions(qtbot, clinic, wo
     physio = clinic.actors["physio"]
     with clinic.session() as s:
         info = cases.get_case(s, physio, clinic.case_id)
-        cases.move_phase(s, physio, clinic.case_id, info.version, "advance", "criteria met")
+        cases.move_phase(
+            s,
+            physio,
+            clinic.case_id,
+            info.version,
+            "advance",
+            "criteria met",
+            override_reason="checks done on paper",
+        )
         timeline.add_feedback(s, physio, clinic.case_id, {"pain": 5})
     ws = workspace("physio")
     assert any("Step back" in t for t in ws.criteria.suggestion_texts())
@@ -507,7 +518,15 @@ def test_a_phase_move_that_lost_a_race_shows_the_phase_now(qtbot, clinic, worksp
     with clinic.session() as s:
         doctor = clinic.actors["doctor"]
         info = cases.get_case(s, doctor, clinic.case_id)
-        cases.move_phase(s, doctor, clinic.case_id, info.version, "advance", "doctor moved it")
+        cases.move_phase(
+            s,
+            doctor,
+            clinic.case_id,
+            info.version,
+            "advance",
+            "doctor moved it",
+            override_reason="doctor moved it",
+        )
     dialog.move_button.click()
     rows = {f: (now, mine) for f, now, mine in dialog.conflict_dialog.cell_texts()}
     assert rows["Phase"][0].startswith("2/7 ") and rows["Phase"][1].startswith("advance from 1/7")
@@ -527,14 +546,22 @@ def test_a_doctor_signs_the_return_to_play_decision(qtbot, clinic, workspace):
     assert not dialog.sign_button.isEnabled()
     dialog.choice_buttons["cleared_with_restrictions"].click()
     dialog.confirm_check.setChecked(True)
+    # phase 1's exit criteria are unmet: clearing asks for the doctor's reason first
+    assert dialog.unmet_label.isVisible() and not dialog.sign_button.isEnabled()
+    qtbot.keyClicks(dialog.override_edit, "Shared decision after the specialist review")
     dialog.sign_button.click()
     assert dialog.error_label.text() == "Cleared with restrictions: write the restrictions."
     qtbot.keyClicks(dialog.restrictions_edit, "No max sprints for 2 weeks")
     qtbot.keyClicks(dialog.plan_edit, "Weekly Nordic test")
     dialog.sign_button.click()
     assert not dialog.isVisible()
-    assert shown_entries(ws)[0].startswith(
-        "Return-to-play decision: Cleared with restrictions — No max sprints"
+    shown = shown_entries(ws)[0]
+    assert shown.startswith(
+        "Return-to-play decision: Cleared with restrictions, with 4 exit criteria unmet: "
+    )
+    assert shown.endswith(
+        "decided in phase 1 of 7 — override reason: Shared decision after the specialist "
+        "review — No max sprints for 2 weeks"
     )
     with clinic.session() as s:
         signed = decisions.list_decisions(s, clinic.actors["doctor"], clinic.case_id)
@@ -648,9 +675,11 @@ def test_list_filters_by_region_phase_and_flags(qtbot, clinic):
     with clinic.session() as s:
         other = create_athlete(s, physio, AthleteInput("José Núñez"))
         calf = cases.open_case(
-            s, physio, other.id, cases.CaseInput("calf", "left", "soleus", date.today())
+            s, physio, other.id, cases.CaseInput("calf", "left", "soleus", NOW.date())
         )
-        calf = cases.move_phase(s, physio, calf.id, calf.version, "advance", "ok")
+        calf = cases.move_phase(
+            s, physio, calf.id, calf.version, "advance", "ok", override_reason="on paper"
+        )
         timeline.raise_flag(s, physio, calf.id, "Calf cramp")
     window = MainWindow(clinic.database, physio)
     qtbot.addWidget(window)
@@ -783,11 +812,11 @@ def test_timeline_pages_filters_and_finds_far_entries(qtbot, clinic, workspace):
     ws.timeline.kind_combo.setCurrentIndex(ws.timeline.kind_combo.findData("phase_change"))
     assert shown_entries(ws) == ["Case opened in phase 1: Protection & controlled loading"]
     ws.timeline.kind_combo.setCurrentIndex(0)
-    ws.timeline.since_edit.setDate(QDate.currentDate())
+    ws.timeline.since_edit.setDate(QDate(NOW.date()))  # from the clinic's today (UTC)
     assert model.total == 1 + sum(
         1
         for n in range(449)
-        if (start + timedelta(minutes=10 * (n + 1))).astimezone().date() >= date.today()
+        if (start + timedelta(minutes=10 * (n + 1))).astimezone(UTC).date() >= NOW.date()
     )
     ws.timeline.since_edit.setDate(ws.timeline.since_edit.minimumDate())
     authors = [
@@ -846,3 +875,39 @@ def test_the_workspace_evaluates_readiness_in_the_background(qtbot, clinic):
     qtbot.waitUntil(lambda: ws.readiness is not None)
     assert "Not ready: 0/4 criteria met" in ws.header.text()
     assert len(ws.criteria.rows_text()) == 4
+
+
+def test_the_header_shows_the_expected_return_of_the_grade_with_its_source(qtbot, clinic):
+    """Injured on 1 March, seen on 13 March: a grade 4 tear asks for a surgical opinion
+    and counts no days; a calf shows its grade's window and its muscle's beside it; the
+    tooltip says where each figure comes from."""
+    injured, seen = date(2024, 3, 1), date(2024, 3, 13)
+    physio = clinic.actors["physio"]
+    with clinic.session() as s:
+        ana = create_athlete(s, physio, AthleteInput("Ana Ruiz", sport="Athletics"))
+        tear = cases.open_case(
+            s,
+            physio,
+            ana.id,
+            cases.CaseInput("hamstring", "left", "semimembranosus", injured, grade="4", site=""),
+        )
+        ben = create_athlete(s, physio, AthleteInput("Ben Okafor", sport="Football"))
+        calf = cases.open_case(
+            s,
+            physio,
+            ben.id,
+            cases.CaseInput("calf", "right", "soleus", injured, grade="2", site="c"),
+        )
+    header = CaseHeader()
+    qtbot.addWidget(header)
+    header.show_case(tear, today=seen)
+    assert "day 12: surgical opinion (grade 4, complete tear)" in header.text()
+    assert "days (" not in header.day_label.text()
+    assert "surgeon first" in header.day_label.toolTip()
+    header.show_case(calf, today=seen)
+    assert (
+        "day 12 of an expected ~25 days (Prakash 2018); soleus 9-42 days (Green 2020)"
+        in header.text()
+    )
+    tip = header.day_label.toolTip()
+    assert "Prakash 2018: connective-tissue grade 2" in tip and "clinical convention" in tip

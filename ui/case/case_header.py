@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from casemgr.clinical.expected_return import expected_return
+from casemgr.clinical.expected_return import ExpectedReturn, expected_return
 from casemgr.services.dto import CaseInfo, EntryInfo
 from casemgr.vocab import MECHANISMS
 from ui.common.labels import grade_text, injury_text, local_time_text, phase_text, status_label
+from ui.platform import clinic_time
 
 if TYPE_CHECKING:
     from casemgr.services.readiness import CaseReadiness
@@ -24,14 +25,30 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("CaseHeader", text)
 
 
-def expected_text(info: CaseInfo, today: date) -> str:
-    """``"day 12 of an expected ~19 days (Pollock 2022, ...)"``, or the day alone."""
-    day = info.days_since_injury(today)
-    expected = expected_return(info.region, info.muscle, info.grade, info.site, info.classification)
+def case_expected(info: CaseInfo) -> ExpectedReturn | None:
+    """The published return window for the case's region, muscle, grade and site."""
+    return expected_return(info.region, info.muscle, info.grade, info.site, info.classification)
+
+
+def expected_phrase(expected: ExpectedReturn | None, day: int) -> str:
+    """``"day 12 of an expected 11-33 days (Ekstrand 2012)"``, ``"day 12: surgical opinion
+    (grade 4, complete tear)"`` or the day alone; a calf muscle's own window after it."""
     if expected is None:
         return _tr("day {0} since the injury").format(day)
-    text = expected.describe(day)
+    if expected.surgical:
+        text = _tr("day {0}: surgical opinion (grade {1}, complete tear)").format(
+            day, expected.grade_label
+        )
+    else:
+        text = _tr("day {0} of an expected {1} days ({2})").format(
+            day, expected.span, expected.source
+        )
     return text + (f"; {expected.note}" if expected.note else "")
+
+
+def expected_text(info: CaseInfo, today: date) -> str:
+    """The header's line: day N of the expected return, with its source."""
+    return expected_phrase(case_expected(info), info.days_since_injury(today))
 
 
 def readiness_text(readiness: CaseReadiness) -> str:
@@ -96,7 +113,8 @@ class CaseHeader(QFrame):
         self.readiness_clicked.emit()
 
     def show_case(self, info: CaseInfo, today: date | None = None) -> None:
-        today = today or date.today()
+        """Show *info*; "day N" counts to *today* (default: the clinic's today)."""
+        today = today or clinic_time.today()
         self.info = info
         self.name_label.setText(info.athlete_name)
         injury = injury_text(info.side, info.region, info.muscle, "")
@@ -113,6 +131,8 @@ class CaseHeader(QFrame):
             )
         )
         self.day_label.setText(expected_text(info, today))
+        expected = case_expected(info)
+        self.day_label.setToolTip(expected.details() if expected else "")
         self.status_label.setText(
             _tr("Status: {0} · protocol {1} v{2}").format(
                 status_label(info.status), info.protocol_name, info.protocol_version

@@ -34,6 +34,7 @@ from casemgr.services.timeline import TimelineFilter
 from ui.case.case_header import CaseHeader
 from ui.case.criteria_panel import CriteriaPanel, PhaseMoveDialog
 from ui.case.decision_dialog import DecisionDialog
+from ui.case.suggestion_dialog import SuggestionAnswerDialog
 from ui.case.timeline_view import TimelineView
 from ui.common.labels import injury_text
 from ui.forms.athlete_dialogs import AthleteDialog, CaseDialog
@@ -122,6 +123,7 @@ class CaseWorkspace(QMainWindow):
         self.criteria.advance_requested.connect(self._on_criteria_advance_requested)
         self.criteria.step_back_requested.connect(self._on_criteria_step_back_requested)
         self.criteria.entry_requested.connect(self._on_criteria_entry_requested)
+        self.criteria.answer_requested.connect(self._on_criteria_answer_requested)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.timeline)
@@ -391,6 +393,23 @@ class CaseWorkspace(QMainWindow):
     def _on_criteria_entry_requested(self, entry_id: int) -> None:
         self.show_entry(entry_id)
 
+    def _on_criteria_answer_requested(self, answer: str, chosen: list) -> None:
+        dialog = SuggestionAnswerDialog(
+            self._database, self._actor, self.case_id, chosen, answer, self
+        )
+        dialog.answered.connect(self._on_suggestion_answered)
+        self._open(dialog)
+
+    def _on_suggestion_answered(self, answer) -> None:
+        if answer.answer == "pause" and answer.pause_until_day is not None:
+            text = self.tr("Progression paused until {0}.").format(
+                answer.pause_until_day.isoformat()
+            )
+        else:
+            text = self.tr("Suggestion answered: seen, continue.")
+        self.statusBar().showMessage(text, 8000)
+        self._changed()
+
     def _on_decision_triggered(self) -> None:
         dialog = DecisionDialog(self._database, self._actor, self.info, self.readiness, self)
         dialog.decided.connect(self._on_decision_decided)
@@ -398,7 +417,8 @@ class CaseWorkspace(QMainWindow):
 
     def _on_decision_decided(self, decision) -> None:
         self.statusBar().showMessage(
-            self.tr("Decision signed ({0}).").format(decision.fingerprint[:12]), 8000
+            self.tr("Decision signed: {0} ({1}).").format(decision.text, decision.fingerprint[:12]),
+            8000,
         )
         self._changed()
 

@@ -5,8 +5,10 @@
 When the verdict is not "ready" it lists every required criterion that fails, is missing
 or is out of date, with its explanation, and the Advance button stays disabled. A lead
 clinician (a role allowed to move phases: doctor or physiotherapist) may then tick
-"Advance anyway" and must write why; the phase-change entry records the override, the
-unmet criteria and the reason (``readiness_summary`` starts with ``OVERRIDE``). Roles
+"Advance anyway" and must write why, which is sent as the override reason. The service
+evaluates the criteria again at the moment of the move, refuses an unmet advance without
+an override reason (the dialog then lists what it found unmet and asks for the override),
+and stores the unmet criteria of that moment in the phase-change entry. Roles
 that may not move phases see the evaluation and why they cannot act. Stepping back
 always needs a reason and shows the step-back/pause suggestions beside it.
 """
@@ -25,6 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,10 +48,12 @@ from PySide6.QtWidgets import (
 
 from casemgr.clinical.catalogue import format_number
 from casemgr.clinical.readiness import CriterionResult
+from casemgr.clinical.readiness_text import shown_pct
 from casemgr.errors import CaseMgrError, ConflictError
 from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import cases
-from casemgr.services.dto import CaseInfo
+from casemgr.services.dto import CaseInfo, SuggestionAnswerInfo
+from casemgr.services.overrides import OverrideRequired
 from casemgr.services.readiness import CaseReadiness
 from ui.common.entries import local_text
 from ui.common.labels import phase_text
@@ -62,7 +67,9 @@ RESULT_ROLE = Qt.ItemDataRole.UserRole + 1
 """The row's ``CriterionResult``."""
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 SIGNAL_ROLE = Qt.ItemDataRole.UserRole + 3
-"""On a suggestion item: the ``Signal``."""
+"""On an open suggestion item: the ``Signal``."""
+ANSWERED_ROLE = Qt.ItemDataRole.UserRole + 4
+"""On an answered suggestion item: the ``AnsweredSignal``."""
 
 STATUS_COLOURS = {"pass": "#2bb673", "fail": "#d1495b", "missing": "#f4a259", "stale": "#f4a259"}
 _STATUS_ORDER = {"fail": 0, "missing": 1, "stale": 2, "pass": 3}
@@ -104,12 +111,15 @@ def value_text(r: CriterionResult) -> str:
     if r.value is not None:
         limb = {"left": _tr(" (left)"), "right": _tr(" (right)")}.get(r.limb or "", "")
         parts.append(_number(r.value, r.unit) + limb)
-    if r.asymmetry is not None and (r.reference == "asymmetry" or r.lsi is None):
-        parts.append(_tr("asymmetry {0}%").format(format_number(r.asymmetry, 1)))
-    elif r.lsi is not None:
-        parts.append(_tr("LSI {0}%").format(format_number(r.lsi, 1)))
-    elif r.ratio_pct is not None:
-        parts.append(_tr("{0}% of reference").format(format_number(r.ratio_pct, 1)))
+    shown = shown_pct(r)
+    if shown is not None:
+        kind, number = shown
+        text = {
+            "asymmetry": _tr("asymmetry {0}%"),
+            "LSI": _tr("LSI {0}%"),
+            "of reference": _tr("{0}% of reference"),
+        }[kind]
+        parts.append(text.format(number))
     if r.days_met is not None:
         parts.append(_tr("{0} day(s)").format(r.days_met))
     return " · ".join(parts) or "—"
@@ -135,6 +145,21 @@ def reference_text(r: CriterionResult) -> str:
     if r.fallback_used:
         text += _tr(" [fallback]")
     return text
+
+
+def answer_text(a: SuggestionAnswerInfo) -> str:
+    """``"Answered by Test physio on 2026-03-02 10:00: paused until 2026-03-06 — reason"``."""
+    how = {
+        "step_back": _tr("stepped back"),
+        "pause": _tr("paused until {0}").format(
+            a.pause_until_day.isoformat() if a.pause_until_day else ""
+        ),
+        "continue": _tr("seen, continue"),
+    }.get(a.answer, a.answer)
+    text = _tr("Answered by {0} on {1}: {2}").format(
+        a.answered_by_name, local_text(a.answered_at), how
+    )
+    return f"{text} — {a.reason}" if a.reason else text
 
 
 def criterion_label(r: CriterionResult) -> str:
@@ -235,6 +260,7 @@ class CriteriaPanel(QWidget):
     advance_requested = Signal()
     step_back_requested = Signal()
     entry_requested = Signal(int)  # an entry that triggered a suggestion
+    answer_requested = Signal(str, object)  # "pause" | "continue", the chosen suggestions
 
     def __init__(self, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -309,6 +335,27 @@ class CriteriaPanel(QWidget):
         caption.setBuddy(self.signals_list)
         signals_layout.addWidget(caption)
         signals_layout.addWidget(self.signals_list)
+        self.signals_list.currentItemChanged.connect(self._on_signals_list_current_changed)
+        self.signals_list.setWordWrap(True)  # messages name their sources: long lines
+        self.signals_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pause_label = QLabel()
+        self.pause_label.setObjectName("active_pause")
+        self.pause_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.pause_label.setWordWrap(True)
+        self.pause_label.hide()
+        self.pause_button = QPushButton(self.tr("&Pause…"))
+        self.pause_button.setObjectName("answer_pause")
+        self.pause_button.clicked.connect(lambda: self._answer("pause"))
+        self.continue_button = QPushButton(self.tr("Seen, co&ntinue…"))
+        self.continue_button.setObjectName("answer_continue")
+        self.continue_button.clicked.connect(lambda: self._answer("continue"))
+        answer_row = QHBoxLayout()
+        answer_row.addWidget(self.pause_label, 10)
+        answer_row.addStretch(1)
+        answer_row.addWidget(self.pause_button)
+        answer_row.addWidget(self.continue_button)
+        signals_layout.addLayout(answer_row)
+        self._update_answer_buttons()
 
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -343,23 +390,86 @@ class CriteriaPanel(QWidget):
         self.explanation_label.clear()
         self.signals_list.clear()
         if not readiness.signals:
-            item = QListWidgetItem(self.tr("No step-back or pause suggestions."))
+            item = QListWidgetItem(
+                self.tr("No open step-back or pause suggestions.")
+                if readiness.answered
+                else self.tr("No step-back or pause suggestions.")
+            )
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.signals_list.addItem(item)
         for sig in readiness.signals:
-            prefix = self.tr("Step back") if sig.kind == "step_back" else self.tr("Pause")
-            count = len(sig.triggered_by)
-            text = self.tr("{0}: {1} ({2}; {3} entr{4})").format(
-                prefix,
-                sig.message,
-                local_text(sig.measured_at),
-                count,
-                "y" if count == 1 else "ies",
-            )
-            item = QListWidgetItem(("⚠ " if sig.kind == "step_back" else "‖ ") + text)
+            item = QListWidgetItem(("⚠ " if sig.kind == "step_back" else "‖ ") + self._text(sig))
             item.setData(SIGNAL_ROLE, sig)
             item.setToolTip(plain_tooltip(sig.message))
             self.signals_list.addItem(item)
+        for done in readiness.answered:
+            text = self.tr("Answered: {0} — {1}").format(
+                self._text(done.signal), answer_text(done.answer)
+            )
+            item = QListWidgetItem("✓ " + text)
+            item.setData(ANSWERED_ROLE, done)
+            item.setForeground(QColor("#8d99ae"))
+            item.setToolTip(plain_tooltip(f"{done.signal.message}\n{answer_text(done.answer)}"))
+            self.signals_list.addItem(item)
+        pause = readiness.pause
+        self.pause_label.setText(
+            self.tr("‖ Progression paused until {0} ({1}: {2})").format(
+                pause.pause_until_day.isoformat() if pause.pause_until_day else "",
+                pause.answered_by_name,
+                pause.reason,
+            )
+            if pause is not None
+            else ""
+        )
+        self.pause_label.setVisible(pause is not None)
+        self._update_answer_buttons()
+
+    def _text(self, sig) -> str:
+        if sig.kind == "step_back":
+            prefix = self.tr("Step back")
+        elif sig.medical_review:
+            prefix = self.tr("Pause and medical review")
+        else:
+            prefix = self.tr("Pause")
+        count = len(sig.triggered_by)
+        return self.tr("{0}: {1} ({2}; {3} entr{4})").format(
+            prefix,
+            sig.message,
+            local_text(sig.measured_at),
+            count,
+            "y" if count == 1 else "ies",
+        )
+
+    def selected_signals(self) -> list:
+        """The open suggestion chosen in the list (what "Pause…" and "Seen, continue…"
+        answer)."""
+        item = self.signals_list.currentItem()
+        sig = item.data(SIGNAL_ROLE) if item is not None else None
+        return [sig] if sig is not None else []
+
+    def _update_answer_buttons(self) -> None:
+        may = allowed(self._actor.role, Action.MOVE_PHASE)
+        chosen = bool(self.selected_signals())
+        for button in (self.pause_button, self.continue_button):
+            button.setEnabled(may and chosen)
+            if not may:
+                button.setToolTip(
+                    self.tr("Your role ({0}) does not allow you to answer a suggestion.").format(
+                        self._actor.role_label
+                    )
+                )
+            elif not chosen:
+                button.setToolTip(self.tr("Select an open suggestion first"))
+            else:
+                button.setToolTip("")
+
+    def _on_signals_list_current_changed(self, *_items) -> None:
+        self._update_answer_buttons()
+
+    def _answer(self, kind: str) -> None:
+        chosen = self.selected_signals()
+        if chosen:
+            self.answer_requested.emit(kind, chosen)
 
     def rows_text(self) -> list[list[str]]:
         """The table as the user sees it (tests, copy)."""
@@ -384,7 +494,8 @@ class CriteriaPanel(QWidget):
         self.explanation_label.setText(text)
 
     def _on_signals_list_item_activated(self, item: QListWidgetItem) -> None:
-        sig = item.data(SIGNAL_ROLE)
+        done = item.data(ANSWERED_ROLE)
+        sig = item.data(SIGNAL_ROLE) or (done.signal if done is not None else None)
         if sig is not None and sig.triggered_by:
             self.entry_requested.emit(sig.triggered_by[-1])
 
@@ -508,6 +619,19 @@ class PhaseMoveDialog(QDialog):
         else:
             self.move_button.setToolTip("")
 
+    def _overriding(self) -> bool:
+        return self.direction == "advance" and not self.ready and self.override_check.isChecked()
+
+    def _require_override(self, exc: OverrideRequired) -> None:
+        """The service found unmet criteria: list them and ask for the override."""
+        self.ready = False
+        self.unmet_label.setText("\n".join(f"• {u.text}" for u in exc.unmet))
+        self.unmet_label.show()
+        self.override_check.show()
+        self.error_label.setText(str(exc))
+        self.error_label.show()
+        self._update_button()
+
     def _summary(self) -> str:
         if self.readiness is None:
             return "OVERRIDE: criteria not evaluated" if self.direction == "advance" else ""
@@ -528,9 +652,13 @@ class PhaseMoveDialog(QDialog):
                     self.direction,
                     reason,
                     readiness_summary=self._summary(),
+                    override_reason=reason if self._overriding() else "",
                 )
         except ConflictError as exc:
             self._show_conflict(exc)
+            return False
+        except OverrideRequired as exc:  # the criteria went unmet since the panel was read
+            self._require_override(exc)
             return False
         except CaseMgrError as exc:
             self.error_label.setText(str(exc))

@@ -4,6 +4,12 @@ Everyone may open the dialog to see the evidence it is based on; a role other th
 doctor sees why it cannot sign, with the controls disabled (the service refuses too, and
 audits the attempt). A signed decision is never changed: the doctor ticks a confirmation
 before the Sign button is enabled.
+
+Clearing while required exit criteria are unmet is the doctor's call but never silent: the
+dialog lists the unmet criteria and keeps Sign disabled until the override reason is
+written; the service evaluates the criteria again at the moment of signing, refuses a
+clearance with unmet criteria without the reason (the dialog then shows what it found),
+and stores the list with the signed decision.
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from casemgr.clinical.catalogue import load_catalogue
+from casemgr.clinical.overrides import DECISION_KINDS, UnmetCriterion, unmet_of
 from casemgr.errors import CaseMgrError
 from casemgr.permissions import Action, Actor, allowed
 from casemgr.services import decisions
 from casemgr.services.dto import CaseInfo
+from casemgr.services.overrides import OverrideRequired
 from casemgr.services.readiness import CaseReadiness
 from casemgr.vocab import DECISION_LABELS
 from ui.common.labels import injury_text, phase_text
@@ -108,6 +117,19 @@ class DecisionDialog(QDialog):
         self.plan_edit.setObjectName("decision_plan")
         self.plan_edit.setTabChangesFocus(True)
         self.plan_edit.setPlaceholderText(self.tr("Post-return monitoring plan"))
+        self.unmet_label = QLabel()
+        self.unmet_label.setObjectName("decision_unmet")
+        self.unmet_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.unmet_label.setWordWrap(True)
+        self.unmet_label.setStyleSheet("color: #b26a00;")
+        self.override_edit = QPlainTextEdit()
+        self.override_edit.setObjectName("decision_override")
+        self.override_edit.setTabChangesFocus(True)
+        self.override_edit.setPlaceholderText(
+            self.tr("Why clear with these criteria unmet (required; printed with the decision)")
+        )
+        self.override_label = QLabel(self.tr("&Override reason:"))
+        self.override_label.setBuddy(self.override_edit)
         self.confirm_check = QCheckBox(
             self.tr("I have reviewed the evidence and sign this decision; it cannot be changed.")
         )
@@ -123,6 +145,7 @@ class DecisionDialog(QDialog):
         form.addRow(self.tr("Decision:"), choices)
         form.addRow(self.tr("&Restrictions:"), self.restrictions_edit)
         form.addRow(self.tr("&Monitoring plan:"), self.plan_edit)
+        form.addRow(self.override_label, self.override_edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_button = buttons.addButton(
             self.tr("Sign decision"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -135,18 +158,28 @@ class DecisionDialog(QDialog):
         layout.addWidget(case_label)
         layout.addWidget(evidence)
         layout.addWidget(self.denied_label)
+        layout.addWidget(self.unmet_label)
         layout.addLayout(form)
         layout.addWidget(self.confirm_check)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
         self.resize(560, 480)
 
-        for widget in (*self.choice_buttons.values(), self.restrictions_edit, self.plan_edit):
+        for widget in (
+            *self.choice_buttons.values(),
+            self.restrictions_edit,
+            self.plan_edit,
+            self.override_edit,
+        ):
             widget.setEnabled(self.may_sign)
         self.confirm_check.setEnabled(self.may_sign)
         self.group.buttonToggled.connect(self._on_group_toggled)
         self.confirm_check.toggled.connect(self._on_group_toggled)
-        self._update()
+        self.override_edit.textChanged.connect(self._on_group_toggled)
+        self.unmet: tuple[UnmetCriterion, ...] = ()
+        if readiness is not None:
+            self.unmet = unmet_of(readiness.evaluation, load_catalogue(), skip_kinds=DECISION_KINDS)
+        self._show_unmet()
 
     def decision(self) -> str | None:
         return next((k for k, b in self.choice_buttons.items() if b.isChecked()), None)
@@ -155,11 +188,40 @@ class DecisionDialog(QDialog):
         self.error_label.hide()
         self._update()
 
+    def needs_override(self) -> bool:
+        """A clearance chosen while required exit criteria are unmet."""
+        return bool(self.unmet) and self.decision() in decisions.CLEARING
+
+    def _show_unmet(self) -> None:
+        if self.unmet:
+            head = self.tr(
+                "Required exit criteria not met now: {0}. Clearing states them on the signed "
+                "decision and needs your reason:"
+            ).format(len(self.unmet))
+            self.unmet_label.setText(head + "\n" + "\n".join(f"• {u.text}" for u in self.unmet))
+        self.unmet_label.setVisible(bool(self.unmet))
+        self._update()
+
     def _update(self) -> None:
-        ready = self.may_sign and self.decision() is not None and self.confirm_check.isChecked()
+        override = self.needs_override()
+        self.override_label.setVisible(override)
+        self.override_edit.setVisible(override)
+        missing_reason = override and not self.override_edit.toPlainText().strip()
+        ready = (
+            self.may_sign
+            and self.decision() is not None
+            and self.confirm_check.isChecked()
+            and not missing_reason
+        )
         self.sign_button.setEnabled(ready)
         if not self.may_sign:
             self.sign_button.setToolTip(self.denied_label.text())
+        elif missing_reason:
+            self.sign_button.setToolTip(
+                self.tr("Exit criteria are unmet: write the reason for clearing anyway.")
+            )
+        else:
+            self.sign_button.setToolTip("")
 
     def submit(self) -> bool:
         decision = self.decision()
@@ -176,7 +238,16 @@ class DecisionDialog(QDialog):
                     decision,
                     restrictions=self.restrictions_edit.toPlainText(),
                     monitoring_plan=self.plan_edit.toPlainText(),
+                    override_reason=(
+                        self.override_edit.toPlainText() if self.needs_override() else ""
+                    ),
                 )
+        except OverrideRequired as exc:  # unmet since the dialog opened: show what and ask
+            self.unmet = exc.unmet
+            self._show_unmet()
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return False
         except CaseMgrError as exc:
             log.info("Decision not recorded: %s", exc)
             self.error_label.setText(str(exc))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
@@ -54,6 +53,7 @@ from ui.case.timeline_model import (
     kind_label,
     local_text,
 )
+from ui.platform import clinic_time
 
 log = logging.getLogger(__name__)
 
@@ -247,10 +247,9 @@ class TimelineView(QWidget):
     def current_filter(self) -> TimelineFilter:
         since = until = None
         if self.since_edit.date() != self.since_edit.minimumDate():
-            since = datetime.combine(self.since_edit.date().toPython(), time()).astimezone()
+            since = clinic_time.day_start(self.since_edit.date().toPython())  # clinic days
         if self.until_edit.date() != self.until_edit.minimumDate():
-            end = self.until_edit.date().toPython() + timedelta(days=1)
-            until = datetime.combine(end, time()).astimezone()
+            until = clinic_time.day_end(self.until_edit.date().toPython())
         discipline = self.discipline_combo.currentData()
         kind = self.kind_combo.currentData()
         return TimelineFilter(

@@ -4,12 +4,14 @@
 planned sessions (``planning.list_planned``) and the sessions logged on the timeline, the
 week's targets with met / not met, and actions to plan a session, set a planned session's
 status and mark a target. The services decide who may: a refusal is shown as it is worded.
+The week is the clinic's: Monday to Sunday in its time zone, "today" is its today, and a
+logged session shows on the clinic day (and at the clinic time) it happened.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
@@ -37,6 +39,7 @@ from casemgr.permissions import Actor
 from casemgr.services import planning, timeline
 from casemgr.services.dto import EntryInfo, PlannedSessionInfo, TargetInfo
 from casemgr.vocab import SESSION_TYPES, SURFACES
+from ui.platform import clinic_time
 from ui.platform.errors import show_error
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,7 @@ def plan_text(p: PlannedSessionInfo) -> str:
 
 def logged_text(e: EntryInfo) -> str:
     """``● Logged 10:00: Tempo session, 40 min, sRPE 4``."""
-    when = e.occurred_at.astimezone().strftime("%H:%M")
+    when = clinic_time.time_text(e.occurred_at, "%H:%M")  # the clinic's time
     return _tr("● Logged {0}: {1}").format(when, e.title)
 
 
@@ -162,13 +165,14 @@ class WeekPlanWidget(QWidget):
     def __init__(self, database, actor: Actor, case_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.database, self.actor, self.case_id = database, actor, case_id
-        self.week_start = planning.week_start(date.today())
+        self.week_start = planning.week_start(clinic_time.today())  # the clinic's week
         self.planned: list[PlannedSessionInfo] = []
         self.logged: list[EntryInfo] = []
         self.targets: list[TargetInfo] = []
         self.plan_dialog: PlanSessionDialog | None = None
         self._active_col: int | None = None
         self._build()
+        clinic_time.notifier().zone_changed.connect(self._on_clinic_zone_changed)
         self.reload()
 
     # -- layout ----------------------------------------------------------------------
@@ -281,8 +285,7 @@ class WeekPlanWidget(QWidget):
         """Re-read the week's plan, logged sessions and targets."""
         start = self.week_start
         end = start + timedelta(days=7)
-        since = datetime.combine(start, time(0)).astimezone().astimezone(UTC)
-        until = datetime.combine(end, time(0)).astimezone().astimezone(UTC)
+        since, until = clinic_time.day_start(start), clinic_time.day_start(end)  # local Mondays
         try:
             with self.database.session() as s:
                 planned = planning.list_planned(s, self.actor, self.case_id, start, end)
@@ -313,7 +316,7 @@ class WeekPlanWidget(QWidget):
                 start.strftime("%a %d %b %Y"), end.strftime("%a %d %b %Y")
             )
         )
-        today = date.today()
+        today = clinic_time.today()
         palette_text = self.palette().color(self.foregroundRole())
         for col in range(7):
             day = start + timedelta(days=col)
@@ -330,7 +333,7 @@ class WeekPlanWidget(QWidget):
                 item.setBackground(_tint(STATUS_COLOURS.get(plan.status, "#9C9C9C")))
                 item.setToolTip(self.tr("Planned session (select to mark its status)"))
                 days.addItem(item)
-            for entry in (e for e in self.logged if e.occurred_at.astimezone().date() == day):
+            for entry in (e for e in self.logged if clinic_time.day_of(e.occurred_at) == day):
                 item = QListWidgetItem(logged_text(entry))
                 item.setData(ITEM_ROLE, ("logged", entry))
                 bold = QFont(days.font())
@@ -393,7 +396,7 @@ class WeekPlanWidget(QWidget):
         """The day last clicked or focused this week (else today, or the week's Monday)."""
         if self._active_col is not None:
             return self.week_start + timedelta(days=self._active_col)
-        today = date.today()
+        today = clinic_time.today()
         if self.week_start <= today < self.week_start + timedelta(days=7):
             return today
         return self.week_start
@@ -431,7 +434,11 @@ class WeekPlanWidget(QWidget):
         self.set_week(self.week_start + timedelta(days=7))
 
     def _on_today_clicked(self) -> None:
-        self.set_week(date.today())
+        self.set_week(clinic_time.today())
+
+    def _on_clinic_zone_changed(self, _name: str) -> None:
+        """The clinic's days moved: the logged sessions may fall on other days."""
+        self.reload()
 
     def _on_plan_clicked(self) -> None:
         dialog = PlanSessionDialog(self.selected_day(), self)

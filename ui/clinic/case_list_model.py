@@ -20,15 +20,17 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from casemgr.clinical.expected_return import ExpectedReturn, expected_return
+from casemgr.clinical.expected_return import ExpectedReturn, expected_return_for_label
 from casemgr.services.dto import CaseRow
 from casemgr.text import fold
+from ui.case.case_header import expected_phrase
 from ui.common.labels import (
     injury_text,
     local_time_text,
     phase_text,
     status_label,
 )
+from ui.platform import clinic_time
 from ui.platform.errors import plain_tooltip
 
 (
@@ -63,25 +65,16 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("CaseListModel", text)
 
 
-def split_grade(grade: str) -> tuple[str, str]:
-    """``"2b"`` -> ``("2", "b")``; ``"0a"`` (a BAMIC grade) and Munich grades stay whole."""
-    if len(grade) >= 2 and grade[-1] in "abc" and grade[:-1] in ("1", "2", "3", "4"):
-        return grade[:-1], grade[-1]
-    return grade, ""
-
-
 def row_expected(row: CaseRow) -> ExpectedReturn | None:
-    grade, site = split_grade(row.grade)
-    classification = "bamic" if grade.lower() == grade else "munich"
-    return expected_return(row.region, row.muscle, grade, site, classification)
+    """The published return window for the row's region, muscle and grade label."""
+    return expected_return_for_label(row.region, row.muscle, row.grade)
 
 
 def expected_span(expected: ExpectedReturn | None) -> str:
+    """``"11-33"``, ``"~25"`` (a mean alone) or "surgical opinion" for a grade 4."""
     if expected is None:
         return ""
-    if expected.low_days == expected.high_days:
-        return f"~{expected.low_days}"
-    return f"{expected.low_days}-{expected.high_days}"
+    return _tr("surgical opinion") if expected.surgical else expected.span
 
 
 @dataclass(frozen=True)
@@ -104,19 +97,20 @@ class CaseListModel(QAbstractTableModel):
         self._search_keys: list[str] = []
         self._expected: dict[int, ExpectedReturn | None] = {}
         self._readiness: dict[int, ReadinessGlance] = {}
-        self._today = date.today()
+        self._today = clinic_time.today()
         self._display_cache: list[dict[int, str]] = []
         self._sort_cache: list[dict[int, Any]] = []
 
     # -- data in -------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[CaseRow], today: date | None = None) -> None:
-        """Replace every row; *today* (default: the local date) dates the Day column."""
+        """Replace every row; *today* (default: the clinic's today, in its zone) dates the
+        Day column."""
         self.beginResetModel()
         self._rows = list(rows)
         self._search_keys = [fold(f"{r.athlete_name} {r.external_id or ''}") for r in self._rows]
         self._expected = {r.case_id: row_expected(r) for r in self._rows}
-        self._today = today or date.today()
+        self._today = today or clinic_time.today()
         # display texts and sort keys are made once per row when first asked for (the view
         # asks for each cell many times while painting, the proxy while sorting)
         self._display_cache: list[dict[int, str]] = [{} for _ in self._rows]
@@ -269,7 +263,7 @@ class CaseListModel(QAbstractTableModel):
             COL_PHASE: lambda: (row.phase_ordinal, row.phase_count),
             COL_DAY: lambda: self._days(row),
             COL_READINESS: lambda: self._readiness_sort(row),
-            COL_EXPECTED: lambda: getattr(self._expected_of(row), "mean_days", None),
+            COL_EXPECTED: lambda: getattr(self._expected_of(row), "sort_days", None),
             COL_STATUS: lambda: _STATUS_ORDER.get(row.status, len(STATUSES)),
             COL_FLAGS: lambda: row.open_flags,
             COL_LAST_ENTRY: lambda: row.last_entry_at,
@@ -287,7 +281,11 @@ class CaseListModel(QAbstractTableModel):
             return _tr("Injured on {0}").format(row.injury_date.isoformat())
         if col == COL_EXPECTED:
             expected = self._expected_of(row)
-            return plain_tooltip(expected.describe(self._days(row))) if expected else None
+            if expected is None:
+                return None
+            return plain_tooltip(
+                expected_phrase(expected, self._days(row)) + "\n" + expected.details()
+            )
         if col == COL_READINESS:
             glance = self._readiness.get(row.case_id)
             if glance is None:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from casemgr.permissions import Action, Actor, allowed
-from ui.platform import tasks
+from ui.platform import clinic_time, tasks
 from ui.platform.errors import error_message, show_error
 
 
@@ -214,7 +214,7 @@ def backup_reminder_text(database) -> str | None:
     if last is None:
         return _tr("This database has never been backed up.")
     return _tr("The last backup is from {0}, more than a week ago.").format(
-        last.astimezone().strftime("%Y-%m-%d")
+        clinic_time.time_text(last, "%Y-%m-%d")
     )
 
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from casemgr.clinical.catalogue import format_number, load_catalogue
 from casemgr.importing.pipeline import ImportCancelled, ImportReport
 from casemgr.permissions import Action, Actor, allowed
-from ui.platform import tasks
+from ui.platform import clinic_time, tasks
 from ui.platform.errors import error_message, show_error
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ ENCODING_CHOICES = (
 
 
 def _local(value) -> str:
-    return value.astimezone().strftime("%Y-%m-%d") if value else ""
+    return clinic_time.time_text(value, "%Y-%m-%d")  # the clinic's day
 
 
 class _ProgressRelay(QObject):

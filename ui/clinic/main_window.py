@@ -65,7 +65,7 @@ from ui.common.labels import (
     region_label,
     status_label,
 )
-from ui.platform import tasks
+from ui.platform import clinic_time, tasks
 from ui.platform.errors import show_domain_error
 from ui.platform.lock import IdleLock, ui_settings
 
@@ -137,7 +137,8 @@ class CaseSummaryPanel(QWidget):
         self.browser.setHtml(f"<p style='color:#555'>{html.escape(message)}</p>")
 
     def show_case(self, info: CaseInfo, today: date | None = None) -> None:
-        today = today or date.today()
+        """Show *info*; its days since the injury count to *today* (default: the clinic's)."""
+        today = today or clinic_time.today()
         self.case_id = info.id
         grade = grade_text(info)
         days = info.days_since_injury(today)
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.case_activated.connect(self._on_case_activated)
+        clinic_time.notifier().zone_changed.connect(self._on_clinic_zone_changed)
         self.refresh()
         self._restore_state()
 
@@ -374,6 +376,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter)
         self.setCentralWidget(central)
 
+    def _on_settings_triggered(self) -> None:
+        from ui.clinic.settings_dialog import SettingsDialog
+
+        self.settings_dialog = SettingsDialog(self._database, self._actor, self)
+        self.settings_dialog.open()  # a new zone: _on_clinic_zone_changed
+
+    def _on_clinic_zone_changed(self, _name: str) -> None:
+        """The clinic's days moved: day N, dates and times in the list and open cases."""
+        self.refresh()
+        for workspace in list(self.workspaces.values()):
+            workspace.refresh()
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu: QMenu = bar.addMenu(self.tr("&File"))
@@ -390,6 +404,11 @@ class MainWindow(QMainWindow):
             self.current_case_id,
             self.current_athlete_id,
         )
+        self.file_menu.addSeparator()
+        self.settings_action = QAction(self.tr("Clinic &settings…"), self)
+        self.settings_action.setObjectName("settings_action")
+        self.settings_action.triggered.connect(self._on_settings_triggered)
+        self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.lock_action)
         self.file_menu.addSeparator()

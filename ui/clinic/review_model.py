@@ -22,12 +22,17 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from casemgr.clinical.catalogue import load_catalogue
-from casemgr.clinical.expected_return import expected_return
+from casemgr.clinical.clinic_days import local_day
+from casemgr.clinical.expected_return import expected_return_for_label
+from casemgr.clinical.overrides import unmet_from_data
 from casemgr.permissions import Actor
-from casemgr.services import cases, readiness, series, timeline
+from casemgr.services import cases, readiness, series, settings, timeline
 from casemgr.services.dto import CaseRow
 from casemgr.text import fold
 from casemgr.vocab import MUSCLE_LABELS
+from ui.case.case_header import expected_phrase
+from ui.case.criteria_panel import answer_text
+from ui.platform import clinic_time
 from ui.plots.sparkline import SPARK_ROLE, Spark
 
 TREND_DAYS = 28
@@ -94,12 +99,10 @@ class ReviewRow:
     notes: tuple[NoteLine, ...]
     trends: dict[str, series.Trend] = field(default_factory=dict)
     window_end: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-def _split_grade(grade: str) -> tuple[str, str]:
-    if grade and grade[-1] in "abc" and not grade.startswith("0"):
-        return grade[:-1], grade[-1]
-    return grade, ""
+    answered: tuple[str, ...] = ()  # answered suggestions: the message, who, when, how
+    pause: str = ""  # a running pause: "until 2026-03-06 (Test physio: reason)"
+    expected_detail: str = ""  # the source of the expected window and how it was matched
+    overrides: tuple[str, ...] = ()  # advances and decisions made with criteria unmet
 
 
 def _review_row(session, actor: Actor, row: CaseRow, today: date, now: datetime) -> ReviewRow:
@@ -134,13 +137,13 @@ def _review_row(session, actor: Actor, row: CaseRow, today: date, now: datetime)
                 e.discipline, e.author_name, e.occurred_at, e.title, e.body
             )
     notes = tuple(latest[d] for d in DISCIPLINES if d in latest)
-    grade, site = _split_grade(row.grade)
-    exp = expected_return(row.region, row.muscle, grade, site)
+    exp = expected_return_for_label(row.region, row.muscle, row.grade)
     day = (today - row.injury_date).days
     return ReviewRow(
         case=row,
         day=day,
-        expected=exp.describe(day) if exp else _tr("day {0}").format(day),
+        expected=expected_phrase(exp, day),
+        expected_detail=exp.details() if exp else "",
         met=ready.met,
         total=ready.total,
         verdict=ready.evaluation.verdict,
@@ -154,15 +157,49 @@ def _review_row(session, actor: Actor, row: CaseRow, today: date, now: datetime)
         notes=notes,
         trends=trends,
         window_end=now,
+        answered=tuple(f"{a.signal.message} {answer_text(a.answer)}" for a in ready.answered),
+        pause=pause_text(ready.pause) if ready.pause is not None else "",
+        overrides=override_lines(session, actor, row.case_id),
     )
 
 
+def override_lines(session, actor: Actor, case_id: int) -> tuple[str, ...]:
+    """Every advance or decision made with required exit criteria unmet, as stored then:
+    ``"Advanced to phase 4: ... (override: 1 exit criterion unmet): Max velocity ... (93.7%);
+    reason: ... (Test physio, 2026-03-02 09:00)"``."""
+    moves = timeline.list_entries(
+        session,
+        actor,
+        case_id,
+        timeline.TimelineFilter(kinds=("phase_change", "decision"), include_history=False),
+    ).items
+    out = []
+    for e in moves:
+        if not (e.data or {}).get("override"):
+            continue
+        unmet = unmet_from_data(e.data)
+        text = e.title
+        if unmet and unmet[0].label not in e.title:
+            text += ": " + "; ".join(u.text for u in unmet)
+        reason = str(e.data.get("override_reason") or e.body)
+        who = f"{e.author_name}, {clinic_time.time_text(e.occurred_at)}"
+        out.append(_tr("{0}; reason: {1} ({2})").format(text, reason, who))
+    return tuple(out)
+
+
+def pause_text(pause) -> str:
+    """``"until 2026-03-06 (Test physio: reason)"`` for a running pause."""
+    day = pause.pause_until_day.isoformat() if pause.pause_until_day else ""
+    return _tr("until {0} ({1}: {2})").format(day, pause.answered_by_name, pause.reason)
+
+
 def load_review(database, actor: Actor, today: date | None = None) -> list[ReviewRow]:
-    """Every open or surveillance case with its review data (one short session per case)."""
-    today = today or date.today()
-    now = datetime.now(UTC)
+    """Every open or surveillance case with its review data (one short session per case);
+    day N counts to *today* (default: the clinic's today, in the zone of the database)."""
+    now = clinic_time.now()
     with database.session() as s:
         rows = [r for r in cases.list_case_rows(s, actor, include_closed=False)]
+        today = today or local_day(now, settings.clinic_zone(s))
     out = []
     for row in rows:
         with database.session() as s:
@@ -195,7 +232,8 @@ def readiness_text(r: ReviewRow) -> str:
 def short_readiness(r: ReviewRow) -> str:
     """``"3/5 · not ready · ⚠ 2"`` for the table (⚠: step-back/pause suggestions)."""
     text = f"{r.met}/{r.total} · {verdict_text(r.verdict)}" if r.total else verdict_text(r.verdict)
-    return text + (f" · ⚠ {len(r.suggestions)}" if r.suggestions else "")
+    text += f" · ⚠ {len(r.suggestions)}" if r.suggestions else ""
+    return text + (" · ‖ " + _tr("paused") if r.pause else "")
 
 
 def injury_text(c: CaseRow) -> str:
@@ -302,7 +340,8 @@ class ReviewModel(QAbstractTableModel):
             if col == COL_INJURY:
                 return short_injury(c)
             if col == COL_PHASE:
-                return f"{c.phase_ordinal}/{c.phase_count} {c.phase_name}"
+                text = f"{c.phase_ordinal}/{c.phase_count} {c.phase_name}"
+                return text + (" · " + _tr("override") if r.overrides else "")
             if col == COL_DAY:
                 return str(r.day)
             if col == COL_READINESS:
@@ -330,9 +369,11 @@ class ReviewModel(QAbstractTableModel):
             if col == COL_FLAGS and r.flags:
                 return _plain_tip("\n".join(f.title for f in r.flags))
             if col == COL_DAY:
-                return _plain_tip(r.expected)
+                return _plain_tip("\n".join(t for t in (r.expected, r.expected_detail) if t))
             if col == COL_ATHLETE:
                 return _plain_tip(c.athlete_name)
+            if col == COL_PHASE and r.overrides:
+                return _plain_tip("\n".join(r.overrides))
         if role == Qt.ItemDataRole.BackgroundRole:
             if col == COL_READINESS:
                 if r.verdict == "ready":

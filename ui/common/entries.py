@@ -11,9 +11,11 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from casemgr.clinical.catalogue import load_catalogue
+from casemgr.clinical.overrides import unmet_from_data
 from casemgr.permissions import ROLE_LABELS, Role
 from casemgr.services.dto import EntryInfo
 from casemgr.vocab import KIND_LABELS, SESSION_TYPES, SURFACES
+from ui.platform import clinic_time
 
 # One colour per discipline: mid-tone hues that stay legible as a strip on light and dark
 # backgrounds; the discipline is also written out, so colour is never the only cue.
@@ -46,7 +48,8 @@ def kind_label(kind: str) -> str:
 
 
 def local_text(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+    """When an entry happened, in the clinic's local time (``2026-04-05 02:30``)."""
+    return clinic_time.time_text(moment)
 
 
 def _first_line(text: str, limit: int = 160) -> str:
@@ -72,9 +75,25 @@ def measure_values_text(values: list[dict]) -> str:
     return "; ".join(f"{label} {', '.join(parts)}" for label, parts in grouped.items())
 
 
+def answered_text(data: dict) -> str:
+    """``"answers: Pain 5/10 on ... suggest stepping back one phase."`` for an entry that
+    answers step-back/pause suggestions (a step back, a pause, "seen, continue")."""
+    answer = data.get("suggestion_answer") or {}
+    found = [str(m) for m in answer.get("suggestions") or ()]
+    if not found:
+        return ""
+    return _tr("answers: {0}").format(" | ".join(_first_line(m, 200) for m in found))
+
+
 def entry_details(entry: EntryInfo) -> str:
     """The facts of an entry beyond its title, on one line."""
     data = entry.data or {}
+    answers = answered_text(data)
+    if answers and entry.kind == "note":  # the title says how and why
+        return answers
+    if answers:
+        reason = _first_line(entry.body)
+        return f"{reason} · {answers}" if reason else answers
     if entry.kind == "measure" and data.get("values"):
         return measure_values_text(data["values"])
     if entry.kind == "session":
@@ -104,7 +123,25 @@ def entry_details(entry: EntryInfo) -> str:
         if data.get("comment"):
             extras.append(_first_line(data["comment"], 80))
         return ", ".join(extras)
+    if entry.kind in ("phase_change", "decision") and data.get("override"):
+        return override_details(entry)
     return _first_line(entry.body)
+
+
+def override_details(entry: EntryInfo) -> str:
+    """A move or decision made with unmet criteria: what was unmet then, and why."""
+    data = entry.data or {}
+    parts = []
+    unmet = unmet_from_data(data)
+    if unmet and unmet[0].label not in entry.title:  # a decision's title lists them
+        parts.append(_tr("unmet: {0}").format("; ".join(u.text for u in unmet)))
+    why = str(data.get("override_reason") or "").strip()
+    body = entry.body.strip()
+    if why and why != body:
+        parts.append(_tr("override reason: {0}").format(_first_line(why)))
+    if body:
+        parts.append(_first_line(body))
+    return " — ".join(parts)
 
 
 def entry_text(entry: EntryInfo) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from casemgr.services.dto import CaseInfo
 from casemgr.vocab import BAMIC_SITES, MUSCLE_LABELS
+from ui.platform import clinic_time
 
 
 def _tr(text: str) -> str:
@@ -49,10 +50,9 @@ def phase_text(ordinal: int, count: int, name: str) -> str:
 
 
 def local_time_text(moment: datetime | None) -> str:
-    """A stored (UTC) moment in the workstation's local time, minutes precision."""
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A stored (UTC) moment in the clinic's local time (its zone, not the workstation's),
+    minutes precision."""
+    return clinic_time.time_text(moment)
 
 
 def grade_text(info: CaseInfo) -> str:

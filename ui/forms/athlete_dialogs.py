@@ -33,6 +33,7 @@ from casemgr.services.cases import CaseInput
 from casemgr.services.dto import AthleteInfo, CaseInfo
 from casemgr.vocab import BAMIC_GRADES, BAMIC_SITES, MECHANISMS, MUNICH_GRADES, MUSCLES
 from ui.forms.base import number_text, parse_number
+from ui.platform import clinic_time
 from ui.platform.errors import ConflictDialog
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def _date_edit(name: str, special: str = "") -> QDateEdit:
     edit.setObjectName(name)
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMaximumDate(QDate.currentDate())
+    edit.setMaximumDate(clinic_time.today_qdate())  # the clinic's today
     if special:
         edit.setMinimumDate(_NO_DATE)
         edit.setSpecialValueText(special)
@@ -259,7 +260,7 @@ class CaseDialog(QDialog):
         for key, label in MECHANISMS.items():
             self.mechanism_combo.addItem(self.tr(label), key)
         self.injury_date_edit = _date_edit("case_injury_date")
-        self.injury_date_edit.setDate(QDate.currentDate())
+        self.injury_date_edit.setDate(clinic_time.today_qdate())
         self.recurrence_combo = QComboBox()
         self.recurrence_combo.setObjectName("case_recurrence")
         self.imaging_edit = QPlainTextEdit()

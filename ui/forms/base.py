@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QLocale, Signal
+from PySide6.QtCore import QDateTime, QLocale, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDoubleSpinBox,
@@ -25,6 +25,7 @@ from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import ACTION_TEXT
 from casemgr.services.dto import AthleteInfo, CaseInfo, EntryInfo
+from ui.platform import clinic_time
 
 
 @dataclass(frozen=True)
@@ -74,32 +75,39 @@ def number_text(value: float | None) -> str:
 
 
 def aware(moment: QDateTime) -> datetime:
-    """A local date-time from a widget as an aware datetime."""
-    return moment.toPython().astimezone()
+    """A clinic wall-clock date-time from a widget as an aware (UTC) datetime."""
+    return clinic_time.from_wall_clock(moment)
 
 
 class WhenEdit(QDateTimeEdit):
-    """When it happened; left at its "now" default it means the moment of saving."""
+    """When it happened, in the clinic's local time (its zone, whatever the workstation's);
+    left at its "now" default it means the moment of saving."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setTimeZone(QTimeZone.utc())  # holds the clinic's wall clock: Qt never shifts it
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.reset_to_now()
 
     def reset_to_now(self) -> None:
-        now = QDateTime.currentDateTime()
+        now = clinic_time.wall_clock()
         self.setMaximumDateTime(now.addDays(1))
         self.setDateTime(now)
         self._default: QDateTime | None = self.dateTime()
 
-    def set_fixed(self, moment: QDateTime) -> None:
-        """A given time (a baseline date, the time of an entry being corrected)."""
+    def set_fixed(self, moment: QDateTime | datetime) -> None:
+        """A given time: a stored moment (an entry being corrected), or a clinic wall-clock
+        date-time (a baseline day at noon)."""
+        if isinstance(moment, datetime):
+            moment = clinic_time.wall_clock(moment)
+        else:  # its date and time as written, never converted from the workstation's zone
+            moment = QDateTime(moment.date(), moment.time(), QTimeZone.utc())
         self.setDateTime(moment)
         self._default = None
 
     def value(self) -> datetime | None:
-        """The chosen moment (aware), or None for "now" when the user left the default."""
+        """The chosen moment (aware UTC), or None for "now" when the user left the default."""
         if self._default is not None and self.dateTime() == self._default:
             return None
         return aware(self.dateTime())

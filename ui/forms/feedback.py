@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from casemgr.permissions import Action, Actor
@@ -150,7 +150,7 @@ class FeedbackForm(EntryForm):
         self.breathing_edit.setText(entry.data.get("breathing_rhythm", ""))
         self.comment_edit.setPlainText(entry.data.get("comment", ""))
         self.fatigue_check.setChecked(bool(entry.data.get("unusual_fatigue")))
-        self.when_edit.set_fixed(QDateTime(entry.occurred_at.astimezone().replace(tzinfo=None)))
+        self.when_edit.set_fixed(entry.occurred_at)  # shown in the clinic's time
         self.when_edit.setEnabled(False)
 
     def amend(self, session, actor: Actor, entry: EntryInfo, reason: str) -> EntryInfo:

@@ -218,7 +218,7 @@ class MeasuresForm(EntryForm):
             row.right_edit.setText(number_text(limbs.get("right")))
             row.value_edit.setText(number_text(limbs.get(None)))
         self.note_edit.setPlainText(entry.body)
-        self.when_edit.set_fixed(QDateTime(entry.occurred_at.astimezone().replace(tzinfo=None)))
+        self.when_edit.set_fixed(entry.occurred_at)  # shown in the clinic's time
         self.when_edit.setEnabled(False)
 
     def amend(self, session, actor: Actor, entry: EntryInfo, reason: str) -> EntryInfo:

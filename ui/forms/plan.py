@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QWidget
 
 from casemgr.permissions import Action, Actor
 from casemgr.services import planning
 from casemgr.vocab import SESSION_TYPES, SURFACES
 from ui.forms.base import EntryForm, FormContext, _optional_spin, _set_spin, _spin_value
+from ui.platform import clinic_time
 
 
 class PlanForm(EntryForm):
@@ -19,7 +20,7 @@ class PlanForm(EntryForm):
 
     def __init__(self, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.day_edit = QDateEdit(QDate.currentDate().addDays(1))
+        self.day_edit = QDateEdit(clinic_time.today_qdate().addDays(1))  # the clinic's tomorrow
         self.day_edit.setObjectName("plan_day")
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("yyyy-MM-dd (ddd)")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDateEdit, QLabel, QWidget
 from casemgr.permissions import Action, Actor
 from casemgr.services import planning
 from ui.forms.base import EntryForm, FormContext, _plain
+from ui.platform import clinic_time
 
 
 class TargetForm(EntryForm):
@@ -18,7 +19,7 @@ class TargetForm(EntryForm):
 
     def __init__(self, context: FormContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.week_edit = QDateEdit(QDate.currentDate())
+        self.week_edit = QDateEdit(clinic_time.today_qdate())  # the clinic's week
         self.week_edit.setObjectName("target_week")
         self.week_edit.setCalendarPopup(True)
         self.week_edit.setDisplayFormat("yyyy-MM-dd")

@@ -202,7 +202,7 @@ class SprintTestForm(EntryForm):
         if profile.get("height_m"):
             self.height_spin.setValue(float(profile["height_m"]))
         self.baseline_check.setChecked(bool(entry.data.get("is_baseline")))
-        self.when_edit.set_fixed(QDateTime(entry.occurred_at.astimezone().replace(tzinfo=None)))
+        self.when_edit.set_fixed(entry.occurred_at)  # shown in the clinic's time
         self.baseline_check.setEnabled(False)
         self.when_edit.setEnabled(False)
         self.note_edit.setPlainText(entry.body)

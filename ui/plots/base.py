@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 import pyqtgraph as pg  # isort: skip  (PySide6 first, then pyqtgraph)
 
 from casemgr.services.series import EventMarker, PhasePeriod
+from ui.platform import clinic_time
 from ui.plots.common import EVENT_COLOURS, SPIKE_COLOUR, _tr, local_text
 
 _HOVER_RADIUS_PX = 18
@@ -161,7 +162,12 @@ class _Plot(pg.PlotWidget):
     hovered = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, dates: bool = True) -> None:
-        axis_items = {"bottom": pg.DateAxisItem(orientation="bottom")} if dates else None
+        axis_items = (
+            # ticks on the clinic's days (its zone's offset now), not the workstation's
+            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=clinic_time.axis_offset())}
+            if dates
+            else None
+        )
         super().__init__(parent=parent, axisItems=axis_items)
         self.dates = dates
         item = self.getPlotItem()

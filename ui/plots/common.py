@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QCoreApplication
 
 from casemgr.services.series import PhasePeriod
+from ui.platform import clinic_time
 
 #: Limb colours, readable on light and dark backgrounds (Tableau 10 blue / orange / green).
 LIMB_COLOURS = {"left": "#4E9BE8", "right": "#F28E2B", "": "#59A14F"}
@@ -24,6 +25,7 @@ EVENT_COLOURS = {
     "phase_change": "#9C9C9C",
 }
 SPRINT_COLOURS = ("#4E9BE8", "#F28E2B", "#59A14F", "#B07AA1", "#EDC948")
+DAY_FORMAT = "%a %d %b %Y"
 
 
 def _tr(text: str) -> str:
@@ -31,9 +33,13 @@ def _tr(text: str) -> str:
 
 
 def local_text(when: datetime, with_time: bool = True) -> str:
-    """A UTC moment in local time: ``Tue 24 Nov 2026 15:00``."""
-    local = when.astimezone()
-    return local.strftime("%a %d %b %Y %H:%M" if with_time else "%a %d %b %Y")
+    """A stored (UTC) moment in the clinic's local time: ``Tue 24 Nov 2026 15:00``."""
+    return clinic_time.time_text(when, "%a %d %b %Y %H:%M" if with_time else DAY_FORMAT)
+
+
+def day_text(day: date) -> str:
+    """A clinic calendar day: ``Tue 24 Nov 2026``."""
+    return day.strftime(DAY_FORMAT)
 
 
 def _rich(text: str) -> str:

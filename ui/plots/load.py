@@ -18,7 +18,7 @@ import pyqtgraph as pg  # isort: skip  (PySide6 first, then pyqtgraph)
 from casemgr.services import series
 from casemgr.services.series import LoadSeries
 from ui.plots.base import _Plot, _Readout
-from ui.plots.common import LIMB_COLOURS, SPIKE_COLOUR, _braces, local_text
+from ui.plots.common import LIMB_COLOURS, SPIKE_COLOUR, _braces, day_text
 
 
 class LoadTab:
@@ -139,9 +139,8 @@ class LoadTab:
 
         def describe(i: int) -> str:
             ratio = data.acwr[i]
-            day = datetime.combine(data.days[i], datetime.min.time()).astimezone()
             parts = [
-                local_text(day, with_time=False),
+                day_text(data.days[i]),  # a clinic day
                 self.tr("load {0:.0f} AU").format(data.loads[i]),
                 self.tr("acute {0:.0f} · chronic {1:.0f}").format(data.acute[i], data.chronic[i]),
                 self.tr("ACWR {0}").format("—" if ratio is None else f"{ratio:.2f}"),

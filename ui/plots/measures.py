@@ -20,6 +20,7 @@ import pyqtgraph as pg  # isort: skip  (PySide6 first, then pyqtgraph)
 
 from casemgr.services import series
 from casemgr.services.series import MeasureSeries, SeriesPoint
+from ui.platform import clinic_time
 from ui.plots.base import _Plot, _Readout
 from ui.plots.common import (
     LIMB_COLOURS,
@@ -172,7 +173,7 @@ class MeasuresTab:
         now = datetime.now(UTC).timestamp()
         plot.shade_phases(data.phases, now)
         plot.mark_events(data.events)
-        injury = datetime.combine(data.injury_date, datetime.min.time(), tzinfo=UTC)
+        injury = clinic_time.day_start(data.injury_date)  # the clinic's midnight
         plot.mark_injury(injury.timestamp())
         legend: list[tuple[str, str, str]] = []
         levels = LevelLines(self.font())

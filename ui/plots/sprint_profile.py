@@ -17,6 +17,7 @@ import pyqtgraph as pg  # isort: skip  (PySide6 first, then pyqtgraph)
 
 from casemgr.services import series
 from casemgr.services.series import SprintTest
+from ui.platform import clinic_time
 from ui.plots.base import _Plot, _Readout
 from ui.plots.common import SPRINT_COLOURS
 
@@ -81,7 +82,7 @@ class SprintProfileTab:
             else:
                 colour = QColor(SPRINT_COLOURS[post.index(test) % len(SPRINT_COLOURS)])
                 pen = pg.mkPen(colour, width=3 if test is latest else 1.5)
-            day = test.at.astimezone().strftime("%d %b %Y")
+            day = clinic_time.time_text(test.at, "%d %b %Y")
             name = self.tr("baseline {0}").format(day) if test.is_baseline else day
             t, v = test.curve(t_end)
             item.addItem(pg.PlotDataItem(t, v, pen=pen, antialias=True))

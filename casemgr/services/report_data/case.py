@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from casemgr.clinical.catalogue import Catalogue, format_number, load_catalogue
 from casemgr.clinical.expected_return import expected_return
 from casemgr.clinical.facts import MeasurePoint
+from casemgr.clinical.overrides import stated_phase, unmet_from_data
 from casemgr.clinical.protocols import Phase, Protocol, protocol_from_dict
 from casemgr.clinical.readiness import PhaseEvaluation, build_index, evaluate_phase
 from casemgr.clinical.readiness_index import FactIndex
@@ -84,7 +85,8 @@ class _Case:
             case=self.info,
             history_note=c.history_note,
             day_no=day_no,
-            expected=er.describe(day_no) if er else f"day {day_no}",
+            expected=er.describe_with_note(day_no) if er else f"day {day_no} since the injury",
+            expected_references=er.references if er else (),
             phase_count=len(self.protocol.phases),
             days_in_phase=max(0, (self.today - self.day_of(c.phase_entered_at)).days),
         )
@@ -120,6 +122,8 @@ class _Case:
                     how=how,
                     reason=e.body or ("Case opened" if how == "opened" else ""),
                     by=self.author(e.author_id),
+                    unmet=unmet_from_data(data) if data.get("override") else (),
+                    override_reason=str(data.get("override_reason") or ""),
                 )
             )
         if stints and stints[-1].left is None:
@@ -168,6 +172,8 @@ class _Case:
         )
         if row is None:
             return None
+        stored = self.session.get(TimelineEntry, row.entry_id)
+        data = stored.data if stored is not None else {}
         return DecisionData(
             decision=row.decision,
             label=DECISION_LABELS.get(row.decision, row.decision),
@@ -176,6 +182,9 @@ class _Case:
             decided_at=row.decided_at,
             doctor_name=self.author(row.doctor_id),
             fingerprint=row.fingerprint,
+            unmet=unmet_from_data(data),
+            override_reason=str((data or {}).get("override_reason") or ""),
+            phase_stated=stated_phase(data),
         )
 
     # measures

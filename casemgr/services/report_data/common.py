@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr import audit
+from casemgr.clinical.overrides import UnmetCriterion, decision_text
 from casemgr.db.base import utcnow
 from casemgr.db.models import AppMeta, InjuryCase, User, WeeklyTarget
 from casemgr.permissions import ROLE_LABELS, Action, Actor, Role
 from casemgr.services.base import load_case, require
 from casemgr.services.decisions import fingerprint
 from casemgr.services.dto import AthleteInfo, CaseInfo
+from casemgr.services.settings import clinic_zone_name
 
 KINDS = ("rtp", "review", "weekly")
 KIND_TITLES = {
@@ -34,7 +36,8 @@ DEFAULT_CLINIC_NAME = "casemgr"
 
 @dataclass(frozen=True)
 class ReportContext:
-    """Who made the document, where and when (the page header and footer)."""
+    """Who made the document, where and when (the page header and footer). ``timezone``
+    is the clinic's IANA zone: every date and time of the document is printed in it."""
 
     clinic_name: str
     generated_at: datetime
@@ -42,6 +45,7 @@ class ReportContext:
     generated_role: str
     audit_head_id: int
     audit_head: str
+    timezone: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class PhaseStint:
     how: str  # "opened" | "advanced" | "stepped back"
     reason: str
     by: str
+    unmet: tuple[UnmetCriterion, ...] = ()  # an advance made with these criteria unmet
+    override_reason: str = ""
 
     @property
     def step_back(self) -> bool:
@@ -143,6 +149,14 @@ class DecisionData:
     decided_at: datetime
     doctor_name: str
     fingerprint: str
+    unmet: tuple[UnmetCriterion, ...] = ()  # required exit criteria unmet when decided
+    override_reason: str = ""
+    phase_stated: tuple[int, int] | None = None  # (ordinal, count) before the final phases
+
+    @property
+    def text(self) -> str:
+        """``"Cleared with 1 exit criterion unmet: Max velocity ≥ 95% of baseline (93.7%)"``."""
+        return decision_text(self.label, self.unmet, self.phase_stated)
 
 
 @dataclass(frozen=True)
@@ -160,9 +174,10 @@ class CaseHeader:
     case: CaseInfo
     history_note: str
     day_no: int
-    expected: str
+    expected: str  # "day 12 of an expected 11-33 days (Ekstrand 2012)"
     phase_count: int
     days_in_phase: int
+    expected_references: tuple[str, ...] = ()  # full references of the expected window
 
 
 # --- context ------------------------------------------------------------------------------
@@ -183,6 +198,7 @@ def _context(session: Session, actor: Actor) -> ReportContext:
         generated_role=ROLE_LABELS[Role(actor.role)],
         audit_head_id=head_id,
         audit_head=head_hash,
+        timezone=clinic_zone_name(session),
     )
 
 

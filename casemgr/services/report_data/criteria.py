@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from casemgr.clinical.catalogue import format_number
 from casemgr.clinical.protocols import Phase
 from casemgr.clinical.readiness import CriterionResult
+from casemgr.clinical.readiness_text import result_pct_text, shown_pct
 from casemgr.services.report_data.case import _Case, _fmt
 from casemgr.services.report_data.common import CriteriaBlock, CriterionRow
 
@@ -25,12 +25,20 @@ def _criterion_row(c: _Case, criterion_measure: str | None, r: CriterionResult) 
     limb = f" ({r.limb})" if r.limb else ""
     if r.kind == "measure":
         value = _fmt(c, criterion_measure, r.value) + (limb if r.value is not None else "")
-        if r.lsi is not None and r.reference == "lsi":
-            value += f", LSI {format_number(r.lsi, 1)}%"
-        elif r.asymmetry is not None and r.reference == "asymmetry":
-            value += f", asymmetry {format_number(r.asymmetry, 1)}%"
+        shown = shown_pct(r)
+        if shown is not None and r.lsi is not None and r.reference == "lsi":
+            value += f", LSI {shown[1]}%"
+        elif shown is not None and r.asymmetry is not None and r.reference == "asymmetry":
+            value += f", asymmetry {shown[1]}%"
         elif r.ratio_pct is not None:
-            value += f" = {format_number(r.ratio_pct, 1)}%"
+            target = (
+                r.target / r.reference_value * 100
+                if r.reference_value
+                and r.target is not None
+                and r.reference != "within_of_uninjured"
+                else None
+            )
+            value += f" = {result_pct_text(r.ratio_pct, r.comparator, target)}%"
         if r.days_met is not None:
             value += f" ({r.days_met} day{'s' if r.days_met != 1 else ''} met)"
     elif r.kind == "check":

@@ -32,6 +32,7 @@ from casemgr.services.report_data.common import (
     _targets,
 )
 from casemgr.services.report_data.criteria import _block
+from casemgr.services.suggestion_answers import describe_answer, load_answers, split_answered
 
 REVIEW_NOTE_LIMIT = 350
 
@@ -59,6 +60,7 @@ class ReviewData:
     charts: tuple[ChartData, ...]
     decision: DecisionData | None
     fingerprint: str = ""
+    answered: tuple[str, ...] = ()  # answered suggestions: the message, who, when, how
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,13 @@ def _open_flags(c: _Case) -> list[FlagItem]:
 def _review(session: Session, ctx: ReportContext, case: InjuryCase) -> ReviewData:
     c = _Case(session, case, ctx.generated_at)
     phase = c.protocol.phase(case.current_phase.key)
-    signals = tuple(g.message for g in step_back_signals(c.facts, c.protocol.pain_limit, c.as_of))
+    open_now, answered = split_answered(
+        step_back_signals(
+            c.facts, c.protocol.signals, c.as_of, phase_ordinal=case.current_phase.ordinal
+        ),
+        load_answers(session, [case.id], c.as_of).get(case.id, ()),
+    )
+    signals = tuple(g.message for g in open_now)
     keys = [
         k for k in _chart_keys(c) if c.post(k, c.injured if c.catalogue.get(k).per_limb else None)
     ]
@@ -112,6 +120,9 @@ def _review(session: Session, ctx: ReportContext, case: InjuryCase) -> ReviewDat
         targets=_targets(session, case.id, week_start(c.today)),
         charts=tuple(charts),
         decision=c.decision(),
+        answered=tuple(
+            f"{a.signal.message} {describe_answer(a.answer, c.facts.tzinfo)}." for a in answered
+        ),
     )
 
 

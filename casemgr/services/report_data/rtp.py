@@ -4,6 +4,7 @@ load vs pre-injury, confidence, notes by discipline and the doctor's decision.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -11,7 +12,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from casemgr.clinical.facts import MeasurePoint
+from casemgr.clinical.literature import reference_list
 from casemgr.clinical.load import load_summary
+from casemgr.clinical.protocols import SIGNAL_DEFAULTS
 from casemgr.permissions import ROLE_LABELS, Actor, Role
 from casemgr.services.report_data.case import _Case, _fmt
 from casemgr.services.report_data.charts import _chart_keys, _points, measure_chart
@@ -33,6 +36,10 @@ from casemgr.vocab import MECHANISMS, SESSION_TYPES
 
 RUNNING_SESSIONS = ("tempo", "acceleration", "max_velocity", "resisted", "sport_specific")
 SPRINT_KEYS = ("max_velocity", "split_10m", "split_20m", "split_30m", "f0_rel", "v0", "pmax_rel")
+SRPE_LOAD_SOURCE = "Foster et al. 2001"  # load = session RPE x minutes
+ACWR_SOURCE = "Williams et al. 2017"  # the EWMA acute:chronic ratio
+SPRINT_PROFILE_SOURCE = "Samozino et al. 2016"  # force-velocity profile from splits
+SPIKE = SIGNAL_DEFAULTS["spike_ratio"]
 RTP_NOTE_LIMIT = 20_000  # characters of one note printed in the RTP report
 _ROLE_VALUES = frozenset(r.value for r in Role)
 _DISCIPLINE_ORDER = ("doctor", "physio", "coach", "scientist", "admin")
@@ -96,6 +103,7 @@ class LoadData:
     acwr_ewma: float | None
     acwr_day: date | None
     spikes_last_7: int
+    spike_threshold: float = SIGNAL_DEFAULTS["spike_ratio"].value
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,8 @@ class RtpData:
     signer_name: str
     signer_role: str
     hidden_entries: int  # amended or voided entries not printed
+    protocol_source: str = ""  # the literature the protocol follows
+    references: tuple[str, ...] = ()  # every work the report cites, sorted (printed last)
     fingerprint: str = ""
 
 
@@ -221,7 +231,7 @@ def _milestones(c: _Case, decision: DecisionData | None) -> tuple[Milestone, ...
         at(
             "Return-to-play decision",
             decision.decided_at if decision else None,
-            decision.label if decision else "",
+            decision.text if decision else "",
             "not recorded",
         ),
     )
@@ -330,8 +340,9 @@ def _load(c: _Case) -> LoadData:
         )
     acwr = acwr_day = None
     spikes = 0
+    spike = c.protocol.threshold("spike_ratio")
     if daily:
-        summary = load_summary(daily, end=c.today)
+        summary = load_summary(daily, end=c.today, spike_threshold=spike)
         if summary:
             acwr, acwr_day = summary[-1].acwr_ewma, summary[-1].date
             spikes = sum(1 for d in summary[-7:] if d.spike)
@@ -344,6 +355,7 @@ def _load(c: _Case) -> LoadData:
         acwr_ewma=acwr,
         acwr_day=acwr_day,
         spikes_last_7=spikes,
+        spike_threshold=spike,
     )
 
 
@@ -393,6 +405,21 @@ def _grouped_notes(c: _Case) -> tuple[DisciplineNotes, ...]:
     )
 
 
+def _references(c: _Case, data: RtpData) -> tuple[str, ...]:
+    """The works cited by what the report shows: the protocol, the criteria rows, the
+    expected-return window, the load methods (sRPE load, Foster et al. 2001; EWMA ratio and
+    its spike threshold) and the sprint profile method (Samozino et al. 2016)."""
+    texts = [data.protocol_source, data.head.expected]
+    texts += [row.source for block in data.criteria for row in block.rows]
+    if any(w.srpe_load for w in data.load.weeks):
+        texts.append(SRPE_LOAD_SOURCE)
+    if data.load.acwr_ewma is not None:
+        texts += [ACWR_SOURCE, c.protocol.signals.get("spike_ratio", SPIKE).source]
+    if data.sprint.profiles:
+        texts.append(SPRINT_PROFILE_SOURCE)
+    return reference_list(texts, full=data.head.expected_references)
+
+
 def rtp_data(
     session: Session, actor: Actor, case_id: int, *, as_of: datetime | None = None
 ) -> RtpData:
@@ -407,21 +434,21 @@ def rtp_data(
         if key != "max_velocity"
         and (c.post(key, c.injured if c.catalogue.get(key).per_limb else None))
     )[:3]
-    return _sealed(
-        RtpData(
-            ctx=ctx,
-            head=c.header(),
-            milestones=_milestones(c, decision),
-            phases=tuple(c.stints),
-            criteria=tuple(_final_blocks(c)),
-            charts=charts,
-            sprint=_sprint(c),
-            load=_load(c),
-            confidence=_confidence(c),
-            notes=_grouped_notes(c),
-            decision=decision,
-            signer_name=decision.doctor_name if decision else "",
-            signer_role="Doctor",
-            hidden_entries=sum(1 for e in c.entries if e.status != "active"),
-        )
+    data = RtpData(
+        ctx=ctx,
+        head=c.header(),
+        milestones=_milestones(c, decision),
+        phases=tuple(c.stints),
+        criteria=tuple(_final_blocks(c)),
+        charts=charts,
+        sprint=_sprint(c),
+        load=_load(c),
+        confidence=_confidence(c),
+        notes=_grouped_notes(c),
+        decision=decision,
+        signer_name=decision.doctor_name if decision else "",
+        signer_role="Doctor",
+        hidden_entries=sum(1 for e in c.entries if e.status != "active"),
+        protocol_source=c.protocol.source,
     )
+    return _sealed(dataclasses.replace(data, references=_references(c, data)))

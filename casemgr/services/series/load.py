@@ -1,21 +1,28 @@
-"""Load series: daily session load with its EWMA acute:chronic workload ratio and spike days."""
+"""Load series: daily session load with its EWMA acute:chronic workload ratio and spike days.
+
+A day is a calendar day in the clinic's time zone (the database setting): a session at
+23:30 and one at 00:30 local time are two days of load even when they share a UTC day, and
+a daylight-saving day is one day (of 23 or 25 hours) like any other.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemgr.clinical.clinic_days import local_day, zone
 from casemgr.clinical.load import DEFAULT_SPIKE_THRESHOLD, load_summary
 from casemgr.db.base import utcnow
 from casemgr.db.models import TimelineEntry
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import load_case
 from casemgr.services.series.common import PhasePeriod, _phase_periods
+from casemgr.services.settings import clinic_zone_name
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,13 @@ class LoadSeries:
     spike_threshold: float
     sessions: int
     phases: tuple[PhasePeriod, ...] = ()
+    timezone: str = "UTC"  # the clinic's zone: what a "day" of ``days`` is
 
-    def day_timestamps(self, hour: float = 12.0) -> np.ndarray:
-        """POSIX seconds of each day at *hour* local time (bar centres at noon)."""
+    def day_timestamps(self, hour: int = 12) -> np.ndarray:
+        """POSIX seconds of each day at *hour* in the clinic's zone (bar centres at noon)."""
+        tz = zone(self.timezone)
         return np.fromiter(
-            (datetime.combine(d, datetime.min.time()).timestamp() + hour * 3600 for d in self.days),
+            (datetime.combine(d, time(hour), tzinfo=tz).timestamp() for d in self.days),
             dtype=float,
             count=len(self.days),
         )
@@ -51,12 +60,19 @@ def load_series(
     case_id: int,
     *,
     until: date | None = None,
-    spike_threshold: float = DEFAULT_SPIKE_THRESHOLD,
+    spike_threshold: float | None = None,
+    as_of: datetime | None = None,
 ) -> LoadSeries:
-    """Daily load from the case's sessions (``load_au``, else sRPE x minutes) from the first
-    session to *until* (default today), with the EWMA acute (7 d) and chronic (28 d) loads,
-    their ratio and the spike days (EWMA ACWR above *spike_threshold*)."""
+    """Daily load from the case's sessions (``load_au``, else sRPE x minutes) per clinic day,
+    from the first session to *until* (default: the clinic's today as of *as_of*, default
+    now), with the EWMA acute (7 d) and chronic (28 d) loads, their ratio and the spike days
+    (EWMA ACWR above *spike_threshold*, default the protocol's ``spike_ratio``; Williams et
+    al. 2017)."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
+    if spike_threshold is None:
+        spike_threshold = spike_ratio(case.protocol.definition)
+    tz_name = clinic_zone_name(session)
+    tz = zone(tz_name)
     pairs: list[tuple[date, float]] = []
     for occurred_at, data in session.execute(
         select(TimelineEntry.occurred_at, TimelineEntry.data).where(
@@ -71,11 +87,12 @@ def load_series(
             load = float(data["srpe"]) * float(data.get("minutes") or 0)
         if load is None or not math.isfinite(float(load)):
             continue
-        pairs.append((occurred_at.date(), max(0.0, float(load))))
+        pairs.append((local_day(occurred_at, tz), max(0.0, float(load))))
     phases = _phase_periods(session, case)
     if not pairs:
-        return LoadSeries(case.id, (), (), (), (), (), (), spike_threshold, 0, phases)
-    end = max(until or utcnow().date(), max(d for d, _ in pairs))
+        return LoadSeries(case.id, (), (), (), (), (), (), spike_threshold, 0, phases, tz_name)
+    today = until or local_day(as_of or utcnow(), tz)
+    end = max(today, max(d for d, _ in pairs))
     days = load_summary(pairs, end=end, spike_threshold=spike_threshold)
     return LoadSeries(
         case_id=case.id,
@@ -88,4 +105,15 @@ def load_series(
         spike_threshold=spike_threshold,
         sessions=len(pairs),
         phases=phases,
+        timezone=tz_name,
     )
+
+
+def spike_ratio(definition: dict) -> float:
+    """The protocol's EWMA ACWR spike threshold (``[signals] spike_ratio``), else the
+    default."""
+    entry = (definition.get("signals") or {}).get("spike_ratio") or {}
+    try:
+        return float(entry.get("value", DEFAULT_SPIKE_THRESHOLD))
+    except (TypeError, ValueError):
+        return DEFAULT_SPIKE_THRESHOLD

@@ -28,6 +28,7 @@ from casemgr.services.series.common import (
     _point,
 )
 from casemgr.services.series.targets import TargetBand, _targets
+from casemgr.services.settings import clinic_zone_name
 
 WELLNESS_KEYS = ("pain", "soreness", "tightness")
 EVENT_KINDS = ("phase_change", "flag", "flag_resolved", "decision", "sign_off")
@@ -135,11 +136,14 @@ def _events(session: Session, case: InjuryCase) -> tuple[EventMarker, ...]:
     )
 
 
-def _facts(case: InjuryCase, rows: Sequence[Measure]) -> FactIndex:
+def _facts(session: Session, case: InjuryCase, rows: Sequence[Measure]) -> FactIndex:
+    """The results indexed as the readiness engine does: the injury day (before it: the
+    pre-injury baseline) is the clinic's calendar day."""
     facts = CaseFacts(
         injured_side=case.side,
         injury_date=case.injury_date,
         as_of=utcnow(),
+        timezone=clinic_zone_name(session),
         measures=tuple(
             MeasurePoint(
                 key=m.key,
@@ -165,7 +169,7 @@ def measure_series(session: Session, actor: Actor, case_id: int, key: str) -> Me
     limbs: dict[str, list[SeriesPoint]] = {}
     for row in rows:
         limbs.setdefault(row.limb or "", []).append(_point(row))
-    index = _facts(case, rows)
+    index = _facts(session, case, rows)
     baselines = []
     for limb in sorted(limbs):
         point = index.baseline(key, limb or None)
@@ -246,7 +250,7 @@ def trend_series(
     end = as_of or utcnow()
     start = end - timedelta(days=days)
     rows = _case_measures(session, case, keys)
-    index = _facts(case, rows)
+    index = _facts(session, case, rows)
     out: dict[str, Trend] = {}
     for key in keys:
         m = catalogue.get(key)

@@ -11,13 +11,14 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemgr.clinical.clinic_days import day_start
 from casemgr.clinical.errors import ClinicalDataError
 from casemgr.clinical.sprint import SprintFitError, fit_sprint_profile, predict_velocity
-from casemgr.db.base import utcnow
 from casemgr.db.models import Athlete, Measure, TimelineEntry
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import load_case
 from casemgr.services.series.common import _case_measures
+from casemgr.services.settings import clinic_zone
 
 SPLIT_KEYS = {
     "split_5m": 5.0,
@@ -124,7 +125,7 @@ def sprint_profiles(
             )
         )
     }
-    injury_start = datetime.combine(case.injury_date, datetime.min.time(), tzinfo=utcnow().tzinfo)
+    injury_start = day_start(case.injury_date, clinic_zone(session))  # the clinic's day
     ordered = sorted(entries.values(), key=lambda e: (e.occurred_at, e.id))
     baseline = [
         e

@@ -129,8 +129,17 @@ def test_calf_protocol_carries_green_2022_criteria_and_running_rules(defaults) -
     guidance = " ".join(calf.phase("return_to_run").guidance)
     for rule in ("consecutive days", "volume and intensity", "before strength", "surface"):
         assert rule in guidance
-    gates = [c for c in calf.phase("return_to_run").criteria if not c.required]
+    # the running-start gate is required to leave phase 2 (Green et al. 2022)
+    gates = [c for c in calf.phase("return_to_run").criteria if c.key.startswith("run_gate")]
     assert {c.threshold for c in gates} == {25, 10}
+    assert all(c.required for c in gates)
+    # loaded strength: the injured muscle's own test, both while the muscle is not known
+    strength = {c.key: c for c in calf.phase("strength_speed").criteria}
+    assert strength["soleus_lsi_90"].required and strength["gastrocnemius_lsi_90"].required
+    assert strength["soleus_lsi_90"].applies_to("soleus")
+    assert not strength["soleus_lsi_90"].applies_to("medial_gastrocnemius")
+    assert strength["gastrocnemius_lsi_90"].applies_to("medial_gastrocnemius")
+    assert strength["gastrocnemius_lsi_90"].applies_to("unspecified")
 
 
 def test_protocol_navigation(defaults) -> None:
@@ -371,3 +380,54 @@ def test_check_criterion_needs_a_check_name() -> None:
 def test_default_protocol_files_are_bundled_resources() -> None:
     for name in ("hamstring.toml", "calf.toml"):
         assert resource_path("protocols", name).is_file()
+
+
+def test_a_muscle_list_must_name_muscles_of_the_region() -> None:
+    data = json.loads(
+        json.dumps(protocol_to_dict(load_protocol(resource_path("protocols") / "calf.toml")))
+    )
+    data["phases"][2]["criteria"][0]["muscles"] = ["biceps_femoris_long_head"]
+    with pytest.raises(ProtocolError, match="not a muscle of the calf region"):
+        protocol_from_dict(data, origin="calf.toml")
+    data["phases"][2]["criteria"][0]["muscles"] = []
+    with pytest.raises(ProtocolError, match="name at least one muscle"):
+        protocol_from_dict(data, origin="calf.toml")
+
+
+def test_signal_thresholds_are_protocol_data_with_sources() -> None:
+    data = json.loads(
+        json.dumps(protocol_to_dict(load_protocol(resource_path("protocols") / "hamstring.toml")))
+    )
+    data["signals"]["spike_ratio"] = {"value": 1.3, "source": "Our clinic, 2026 audit"}
+    assert protocol_from_dict(data, origin="h").threshold("spike_ratio") == 1.3
+    data["signals"]["spike_ratio"] = {"value": 1.3, "source": ""}
+    with pytest.raises(ProtocolError, match="signals.spike_ratio.source"):
+        protocol_from_dict(data, origin="h")
+    data["signals"]["spike_ratio"] = {"value": 1.3, "source": "x"}
+    data["signals"]["persistent_days"] = {"value": 2.5, "source": "x"}
+    with pytest.raises(ProtocolError, match="whole number"):
+        protocol_from_dict(data, origin="h")
+    del data["signals"]["persistent_days"]
+    data["signals"]["spike_ratoi"] = {"value": 1.3, "source": "x"}
+    with pytest.raises(ProtocolError, match="did you mean 'spike_ratio'"):
+        protocol_from_dict(data, origin="h")
+
+
+def test_versions_stored_before_sources_were_literature_read_as_literature() -> None:
+    data = json.loads(
+        json.dumps(protocol_to_dict(load_protocol(resource_path("protocols") / "hamstring.toml")))
+    )
+    criteria = data["phases"][0]["criteria"]
+    criteria[0]["source"] = "DOMAIN.md section 3 (pain-free protocol; Hickey et al. 2020)"
+    criteria[3]["source"] = "Clinical convention (DOMAIN.md section 3)"
+    criteria[1]["source"] = "DOMAIN.md section 3"
+    data["phases"][0]["guidance"] = [
+        "Flag a decline beyond 2 x typical error (DOMAIN.md section 6)."
+    ]
+    phase = protocol_from_dict(data, origin="stored v1").phases[0]
+    sources = [c.source for c in phase.criteria]
+    assert sources[0] == "pain-free protocol; Hickey et al. 2020"
+    assert sources[3] == "Clinical convention"
+    assert sources[1].startswith("Protocol sources: After the Aspetar")
+    assert phase.guidance == ("Flag a decline beyond 2 x typical error.",)
+    assert "DOMAIN" not in json.dumps(protocol_to_dict(protocol_from_dict(data, origin="v1")))

@@ -1,4 +1,4 @@
-"""Readiness: exit criteria against the athlete's own baseline (DOMAIN.md sections 2-3)."""
+"""Readiness: exit criteria against the athlete's own baseline, limb and window."""
 
 from __future__ import annotations
 
@@ -40,6 +40,13 @@ def pt(
 
 def facts(*measures: MeasurePoint, side: str = "right", **kw: Any) -> CaseFacts:
     return CaseFacts(side, INJURY, AS_OF, tuple(measures), **kw)
+
+
+def daily(key: str, value: float, days: int = 3, hour: int = 8) -> list[MeasurePoint]:
+    """One report a day at *hour* UTC on the last *days* days up to AS_OF (12:00): enough
+    to cover a 48 h window (the earliest is 52 h old, one on each day)."""
+    first = AS_OF.replace(hour=hour) - timedelta(days=days - 1)
+    return [pt(key, value, first + timedelta(days=n)) for n in range(days)]
 
 
 def criterion(**fields: Any) -> Criterion:
@@ -84,17 +91,25 @@ def test_percent_of_baseline_shows_baseline_target_and_ratio() -> None:
     assert r.measured_at == ago(3)
     assert r.reference == "baseline_pct" and r.reference_value == 9.17
     assert r.reference_measured_at == PRE
-    assert r.target == pytest.approx(8.25)
+    assert r.target == pytest.approx(8.253)  # unrounded; rounding is for display only
     assert r.target_text == "≥ 90% of baseline (9.17 m/s) = 8.25 m/s"
     assert r.ratio_pct == pytest.approx(8.60 / 9.17 * 100)
     assert r.entry_ids == (1, 2)
     assert "8.60 m/s" in r.explanation and "meets" in r.explanation
 
 
-def test_comparison_is_made_at_display_precision() -> None:
-    # 90% of 9.17 = 8.253 shows as 8.25; a value shown as 8.25 must not fail against it.
+def test_comparison_uses_unrounded_values_and_shows_them_honestly() -> None:
+    # 90% of 9.17 = 8.253 shows as 8.25. Rounding never changes a verdict (the old rule
+    # compared at display precision and passed 8.25): 8.25 fails, and the explanation shows
+    # the decimal that makes the failure visible instead of "8.25 does not meet 8.25".
     f = facts(pt("max_velocity", 9.17, PRE, base=True), pt("max_velocity", 8.25, ago(1)))
-    assert evaluate(criterion(**VELOCITY_90), f).status == "pass"
+    r = evaluate(criterion(**VELOCITY_90), f)
+    assert r.status == "fail"
+    assert r.target_text == "≥ 90% of baseline (9.17 m/s) = 8.253 m/s"
+    assert "8.250 m/s (2026-09-30) does not meet" in r.explanation
+    f = facts(pt("max_velocity", 9.17, PRE, base=True), pt("max_velocity", 8.26, ago(1)))
+    r = evaluate(criterion(**VELOCITY_90), f)
+    assert r.status == "pass" and r.target_text.endswith("= 8.25 m/s")
     f = facts(pt("max_velocity", 9.17, PRE, base=True), pt("max_velocity", 8.24, ago(1)))
     r = evaluate(criterion(**VELOCITY_90), f)
     assert r.status == "fail" and "does not meet" in r.explanation
@@ -193,7 +208,7 @@ def test_lsi_higher_and_lower_is_better() -> None:
     assert r.status == "fail" and r.lsi == pytest.approx(85.0)
     assert r.target_text == "LSI ≥ 90%"
     assert r.explanation == (
-        "Nordic force: LSI 85% (right 255 N vs left 300 N) does not meet LSI ≥ 90%"
+        "Nordic force: LSI 85% (right 255 N vs left 300 N on 2026-09-30) does not meet LSI ≥ 90%"
     )
     gct = criterion(measure="ground_contact_time", comparator=">=", threshold=90, reference="lsi")
     r = evaluate(
@@ -254,13 +269,21 @@ PAIN_48H = dict(
 
 def test_pain_for_48_hours_needs_every_report_to_meet_it() -> None:
     c = criterion(**PAIN_48H)
-    r = evaluate(c, facts(pt("pain", 1, ago(0.2)), pt("pain", 2, ago(1.5)), pt("pain", 6, ago(3))))
-    assert r.status == "pass" and r.value == 2  # the worst report in the window
+    # reports at 07:12 on 29 Sep (the last before the window opens at 12:00), 30 Sep and
+    # 1 Oct; the 6/10 four days ago is before the window
+    reports = (pt("pain", 1, ago(0.2)), pt("pain", 2, ago(1.2)), pt("pain", 1, ago(2.2)))
+    r = evaluate(c, facts(*reports, pt("pain", 6, ago(4))))
+    assert r.status == "pass" and r.value == 2  # the worst report covering the window
     assert r.target_text == "≤ 2/10"
-    assert r.explanation == "All 2 pain result(s) in the last 48 h meet ≤ 2/10 (worst 2/10)"
-    r = evaluate(c, facts(pt("pain", 1, ago(0.2)), pt("pain", 3, ago(1.5))))
+    assert r.explanation == (
+        "All 3 pain report(s) covering the last 48 h (one on each day since 2026-09-29) "
+        "meet ≤ 2/10 (worst 2/10)"
+    )
+    r = evaluate(
+        c, facts(pt("pain", 1, ago(0.2)), pt("pain", 3, ago(1.2)), pt("pain", 1, ago(2.2)))
+    )
     assert r.status == "fail" and r.value == 3
-    assert r.explanation.startswith("1 of 2 pain result(s) in the last 48 h fail ≤ 2/10")
+    assert r.explanation.startswith("1 of 3 pain report(s) covering the last 48 h fail ≤ 2/10")
 
 
 def test_pain_window_without_reports_is_missing_or_stale() -> None:
@@ -269,7 +292,7 @@ def test_pain_window_without_reports_is_missing_or_stale() -> None:
     r = evaluate(c, facts(pt("pain", 0, ago(4))))
     assert r.status == "stale" and "older than 48 h" in r.explanation
     # reports after as_of (a later edit of history) are ignored
-    r = evaluate(c, facts(pt("pain", 0, ago(1)), pt("pain", 9, AS_OF + timedelta(hours=1))))
+    r = evaluate(c, facts(*daily("pain", 0), pt("pain", 9, AS_OF + timedelta(hours=1))))
     assert r.status == "pass"
 
 
@@ -504,7 +527,7 @@ def test_summary_counts_and_names_what_is_missing() -> None:
     f = facts(
         pt("max_velocity", 9.0, PRE, base=True),
         pt("max_velocity", 8.5, ago(1)),
-        pt("pain", 1, ago(1)),
+        *daily("pain", 1),
         pt("nordic_force", 300, ago(1), "right"),
         pt("h_test", 20, ago(1)),
     )
@@ -529,7 +552,7 @@ def test_advisory_criteria_never_block() -> None:
             required=False,
         ),
     )
-    f = facts(pt("pain", 0, ago(1)), pt("calf_raise_reps", 12, ago(1), "right"))
+    f = facts(*daily("pain", 0), pt("calf_raise_reps", 12, ago(1), "right"))
     ev = evaluate_phase(phase, f, CAT)
     assert ev.verdict == "ready"
     assert ev.results[1].status == "fail" and not ev.results[1].required
@@ -569,10 +592,9 @@ def recovered_facts(side: str = "right") -> CaseFacts:
         pt("max_velocity", 9.00, ago(1)),
         pt("max_velocity", 8.90, ago(4)),
         pt("split_30m", 4.15, ago(1)),
-        pt("pain", 0, ago(0.5)),
-        pt("pain", 0, ago(1.5)),
-        pt("soreness", 0, ago(0.5)),
-        pt("tightness", 0, ago(0.5)),
+        *daily("pain", 0),
+        *daily("soreness", 0),
+        *daily("tightness", 0),
         pt("h_test", 0, ago(2)),
     ]
     for key, value in (
@@ -643,3 +665,12 @@ def test_two_hundred_cases_of_a_thousand_measures_in_well_under_a_second() -> No
     for f in cases:
         evaluate_phase(phase, f, CAT)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_shown_percentage_never_looks_like_a_pass_it_is_not():
+    from casemgr.clinical.readiness_text import result_pct_text
+
+    assert result_pct_text(89.96, ">=", 90) == "89.96"
+    assert result_pct_text(90.04, ">=", 90) == "90.0"
+    assert result_pct_text(103.04, "<=", 103) == "103.04"
+    assert result_pct_text(85.0, ">=", None) == "85.0"
