@@ -122,9 +122,7 @@ def sync_shipped_protocols(session: Session) -> list[Protocol]:
         shipped = protocol_to_dict(protocol)
         if _comparable(latest.definition) == _comparable(shipped):
             continue
-        row = install_protocol(
-            session, {**shipped, "version": latest.version + 1}, builtin=True
-        )
+        row = install_protocol(session, {**shipped, "version": latest.version + 1}, builtin=True)
         audit.record(
             session,
             SYSTEM,

@@ -383,7 +383,9 @@ def test_run_app_words_a_database_it_cannot_open(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     shown = []
-    monkeypatch.setattr(ui.platform.recovery, "offer_restore", lambda db, reason: shown.append(reason))
+    monkeypatch.setattr(
+        ui.platform.recovery, "offer_restore", lambda db, reason: shown.append(reason)
+    )
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("these are not the records you are looking for\n" * 200)
     assert ui.app.run_app(db=str(not_a_db)) == 1

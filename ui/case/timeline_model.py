@@ -61,7 +61,6 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("CaseTimelineModel", text)
 
 
-
 class CaseTimelineModel(QAbstractTableModel):
     """Timeline entries of one case, in the order the database gives them, page by page."""
 

@@ -75,9 +75,7 @@ def upgrade() -> None:
             )
     meta = sa.table("app_meta", sa.column("key", sa.String), sa.column("value", sa.Text))
     bind = op.get_bind()
-    present = bind.execute(
-        sa.select(meta.c.value).where(meta.c.key == "clinic_timezone")
-    ).scalar()
+    present = bind.execute(sa.select(meta.c.value).where(meta.c.key == "clinic_timezone")).scalar()
     if present is None:
         op.bulk_insert(meta, [{"key": "clinic_timezone", "value": workstation_zone_name()}])
 
