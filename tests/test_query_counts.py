@@ -8,7 +8,7 @@ cases): the counts must not grow with the data (no N+1 queries).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -100,7 +100,7 @@ def grow_clinic(clinic, athletes: int) -> list[int]:
                     region="calf" if n % 2 else "hamstring",
                     side="left",
                     muscle="soleus" if n % 2 else "semitendinosus",
-                    injury_date=date.today() - timedelta(days=5 + n),
+                    injury_date=datetime.now(UTC).date() - timedelta(days=5 + n),
                 ),
             )
             ids.append(case.id)

@@ -30,7 +30,7 @@ import json
 import os
 import stat
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
@@ -178,9 +178,9 @@ def test_athlete_dialog_dates_cannot_be_impossible(athlete_dialog, clinic):
     dialog.dob_edit.setDate(QDate(2024, 2, 30))  # no such day: Qt ignores it
     assert not QDate(2024, 2, 30).isValid()
     dialog.dob_edit.setDate(QDate.currentDate().addDays(400))  # clamped to today
-    assert dialog.values().date_of_birth in (None, date.today())
+    assert dialog.values().date_of_birth in (None, datetime.now(UTC).date())
     # below the widget, the service refuses what the widget cannot offer
-    for dob in (date(1800, 1, 1), date.today() + timedelta(days=1)):
+    for dob in (date(1800, 1, 1), datetime.now(UTC).date() + timedelta(days=1)):
         with clinic.session() as s, pytest.raises(Exception) as refused:
             athletes.create_athlete(s, clinic.actors["physio"], AthleteInput("Pat", dob))
         assert_plain(str(refused.value), f"Date of birth {dob.isoformat()} is not possible")
@@ -205,7 +205,10 @@ def test_accepted_names_are_stored_and_shown_exactly_as_typed(qtbot, athlete_dia
         stored = s.scalar(select(Athlete.full_name).where(Athlete.id == dialog.athlete.id))
         found = athletes.list_athletes(s, physio, name)
         cases.open_case(
-            s, physio, dialog.athlete.id, cases.CaseInput("calf", "left", "soleus", date.today())
+            s,
+            physio,
+            dialog.athlete.id,
+            cases.CaseInput("calf", "left", "soleus", datetime.now(UTC).date()),
         )
     assert stored == name
     assert [a.full_name for a in found] == [name]
@@ -235,7 +238,7 @@ def test_both_unicode_forms_of_jose_are_stored_once_and_found_by_either(
             s,
             physio,
             dialog.athlete.id,
-            cases.CaseInput("calf", "left", "soleus", date.today() - timedelta(days=3)),
+            cases.CaseInput("calf", "left", "soleus", datetime.now(UTC).date() - timedelta(days=3)),
         )
     window = MainWindow(clinic.database, clinic.actors["physio"])
     qtbot.addWidget(window)
@@ -274,7 +277,7 @@ def test_athlete_search_treats_percent_and_underscore_literally(qtbot, clinic):
         for name in ("100% Fit", "1000 Fit", "A_B Jones", "AxB Jones", "Back\\slash", "Backslash"):
             a = athletes.create_athlete(s, physio, AthleteInput(name))
             cases.open_case(
-                s, physio, a.id, cases.CaseInput("calf", "left", "soleus", date.today())
+                s, physio, a.id, cases.CaseInput("calf", "left", "soleus", datetime.now(UTC).date())
             )
     window = MainWindow(clinic.database, physio)
     qtbot.addWidget(window)
@@ -411,7 +414,7 @@ def test_csv_export_neutralises_formula_payloads_and_json_keeps_them(clinic, cli
             s, physio, AthleteInput(FORMULAS[0], external_id="-1+2", sport="@SUM(A1)")
         )
         case = cases.open_case(
-            s, physio, a.id, cases.CaseInput("calf", "left", "soleus", date.today())
+            s, physio, a.id, cases.CaseInput("calf", "left", "soleus", datetime.now(UTC).date())
         )
         for i, payload in enumerate(FORMULAS):
             timeline.add_note(s, physio, case.id, payload, title=payload.strip() or f"t{i}")
@@ -525,7 +528,7 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("row", "message"), BAD_ROWS)
 def test_import_refuses_bad_rows_plainly_and_writes_nothing(clinic, cli, tmp_path, row, message):
-    day = (date.today() - timedelta(days=2)).isoformat()
+    day = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     path = tmp_path / "in.csv"
     path.write_text(GENERIC_HEAD + GOOD_ROW.format(day=day) + row.format(day=day) + "\n")
     before = counts(clinic)
@@ -547,7 +550,7 @@ def test_import_refuses_bad_rows_plainly_and_writes_nothing(clinic, cli, tmp_pat
 def test_import_matches_the_athlete_typed_in_either_unicode_form(clinic, cli, tmp_path):
     with clinic.session() as s:
         a = athletes.create_athlete(s, clinic.actors["physio"], AthleteInput(JOSE_NFC))
-    day = (date.today() - timedelta(days=2)).isoformat()
+    day = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     path = tmp_path / "in.csv"
     path.write_text(
         GENERIC_HEAD
@@ -584,7 +587,7 @@ def test_report_prints_markup_exactly_as_typed(clinic, cli, tmp_path):
                 "calf",
                 "left",
                 "soleus",
-                date.today(),
+                datetime.now(UTC).date(),
                 imaging_note=imaging,
                 history_note="y" * 9000,
             ),
@@ -709,7 +712,7 @@ def test_a_full_database_disk_makes_an_import_write_nothing(
         return engine
 
     rows = "".join(
-        GOOD_ROW.format(day=(date.today() - timedelta(days=d)).isoformat()).replace(
+        GOOD_ROW.format(day=(datetime.now(UTC).date() - timedelta(days=d)).isoformat()).replace(
             "300", str(200 + d)
         )
         for d in range(1, 400)
@@ -766,7 +769,7 @@ def _restore_write(path) -> None:
 def test_a_read_only_database_is_refused_plainly_and_left_as_it_was(
     clinic, cli, tmp_path, monkeypatch, sqlite_db, argv
 ):
-    day = (date.today() - timedelta(days=2)).isoformat()
+    day = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     out = tmp_path / "out"  # outside the read-only folder: only the database is refused
     out.mkdir()
     (out / "in.csv").write_text(GENERIC_HEAD + GOOD_ROW.format(day=day))

@@ -55,7 +55,9 @@ def add_named_case(clinic, name: str) -> int:
             s,
             clinic.actors["physio"],
             athlete.id,
-            CaseInput("hamstring", "left", "semitendinosus", date.today() - timedelta(days=12)),
+            CaseInput(
+                "hamstring", "left", "semitendinosus", datetime.now(UTC).date() - timedelta(days=12)
+            ),
         )
     return case.id
 
@@ -372,7 +374,7 @@ def test_export_is_audited_and_admins_may_not_make_reports(clinic):
 
 def test_weekly_sheet_lists_sessions_targets_and_next_week(clinic):
     add_progress(clinic)
-    today = date.today()
+    today = datetime.now(UTC).date()
     monday = week_start(today)
     with clinic.session() as s:
         coach = clinic.actors["coach"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -49,7 +49,7 @@ CALLS = {
             region="calf",
             side="left",
             muscle="soleus",
-            injury_date=date.today() - timedelta(days=2),
+            injury_date=datetime.now(UTC).date() - timedelta(days=2),
             grade="1",
             site="a",
         ),
@@ -63,7 +63,7 @@ CALLS = {
             region="hamstring",
             side="right",
             muscle="semitendinosus",
-            injury_date=date.today() - timedelta(days=10),
+            injury_date=datetime.now(UTC).date() - timedelta(days=10),
             grade="2",
             site="b",
         ),
@@ -82,7 +82,9 @@ CALLS = {
     Action.RECORD_CHECK: lambda s, c, a: timeline.record_check(
         s, a, c.case_id, "pain_free_single_leg_squat", True
     ),
-    Action.PLAN: lambda s, c, a: planning.add_target(s, a, c.case_id, date.today(), "target"),
+    Action.PLAN: lambda s, c, a: planning.add_target(
+        s, a, c.case_id, datetime.now(UTC).date(), "target"
+    ),
     Action.MOVE_PHASE: lambda s, c, a: cases.move_phase(
         s, a, c.case_id, _case_version(s, c), "advance", "criteria met", override_reason="x"
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -34,7 +34,9 @@ def _case_for(clinic, mass=75.0, height=1.75, name="Ada Vector") -> int:
             s,
             physio,
             athlete.id,
-            CaseInput("hamstring", "left", "semitendinosus", date.today() - timedelta(days=20)),
+            CaseInput(
+                "hamstring", "left", "semitendinosus", datetime.now(UTC).date() - timedelta(days=20)
+            ),
         )
     return case.id
 
@@ -141,7 +143,7 @@ def test_missing_body_mass_or_height_is_named(clinic):
             s,
             physio,
             athlete.id,
-            CaseInput("calf", "right", "soleus", date.today() - timedelta(days=5)),
+            CaseInput("calf", "right", "soleus", datetime.now(UTC).date() - timedelta(days=5)),
         )
     before = _entry_count(clinic)
     with (

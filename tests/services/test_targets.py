@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -11,7 +11,9 @@ from casemgr.services import planning, timeline
 from casemgr.services.dto import MeasureValue
 from casemgr.services.timeline import SessionInput
 
-MONDAY = planning.week_start(date.today()) - timedelta(days=7)  # last week: entirely past
+MONDAY = planning.week_start(datetime.now(UTC).date()) - timedelta(
+    days=7
+)  # last week: entirely past
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -163,7 +165,7 @@ def test_free_text_targets_stay_ticked_by_hand(week):
 
 
 def test_a_week_still_running_says_so(clinic):
-    this_monday = planning.week_start(date.today())
+    this_monday = planning.week_start(datetime.now(UTC).date())
     with clinic.session() as s:
         planning.add_target(
             s,

@@ -15,7 +15,9 @@ from ui.case import week_plan as week_plan_module
 from ui.case.week_plan import ITEM_ROLE, WeekPlanWidget
 
 TRICKY = "O'Brien <Jr> & Co"
-MONDAY = planning.week_start(date.today()) - timedelta(days=7)  # last week: all in the past
+MONDAY = planning.week_start(datetime.now(UTC).date()) - timedelta(
+    days=7
+)  # last week: all in the past
 
 
 @pytest.fixture

@@ -140,7 +140,7 @@ def test_several_cases_open_at_once_in_their_own_windows(qtbot, clinic):
             s,
             physio,
             other.id,
-            cases.CaseInput("calf", "left", "soleus", date.today() - timedelta(days=3)),
+            cases.CaseInput("calf", "left", "soleus", datetime.now(UTC).date() - timedelta(days=3)),
         )
     window = MainWindow(clinic.database, physio)
     qtbot.addWidget(window)
