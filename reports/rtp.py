@@ -82,6 +82,8 @@ def criteria_flowables(block: CriteriaBlock, width: float, *, compact: bool = Fa
                 ]
             )
     out.append(table(rows, [width * w for w in widths]))
+    for text in block.conventions:
+        out.append(p(text, SMALL))
     return out
 
 
@@ -209,6 +211,7 @@ def build_story(data: RtpData, paper: str) -> list[Flowable]:
             "; ".join(
                 f"{pr.label} ({fmt_date(pr.day)}): F0 {pr.f0_rel:.2f} N/kg, V0 {pr.v0:.2f} m/s"
                 + (f", Pmax {pr.pmax_rel:.1f} W/kg" if pr.pmax_rel is not None else "")
+                + (f", start correction: {pr.correction}" if pr.correction else "")
                 for pr in data.sprint.profiles
             )
             or "No force-velocity profile recorded."
@@ -323,6 +326,16 @@ def _load_section(data: RtpData, width: float, chart_w: float, chart_h: float) -
                 f"Acute:chronic workload ratio (EWMA 7/28 days, Williams et al. 2017; sRPE "
                 f"load, Foster et al. 2001) on "
                 f"{fmt_date(load.acwr_day)}: {load.acwr_ewma:.2f}.{spikes}",
+                BODY,
+            )
+        )
+    elif load.acwr_days_of_data:
+        out.append(
+            p(
+                f"Acute:chronic workload ratio (EWMA 7/28 days, Williams et al. 2017) on "
+                f"{fmt_date(load.acwr_day)}: building ({load.acwr_days_of_data} of "
+                f"{load.acwr_days_needed} days of load data since the first session). No "
+                f"ratio is shown until {load.acwr_days_needed} days of data support it.",
                 BODY,
             )
         )

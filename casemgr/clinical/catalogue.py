@@ -41,6 +41,34 @@ class UnitConversion:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A published figure of a measure: ``value`` in the measure's unit, or in % of a mean.
+
+    ``kind`` names it: "cv" / "sem" for reliability (typical error as a CV%, or the standard
+    error of measurement in the unit), "pct" / "value" for a smallest worthwhile change.
+    """
+
+    kind: str
+    value: float
+    source: str
+
+    @property
+    def percent(self) -> bool:
+        return self.kind in ("cv", "pct")
+
+    def amount(self, mean: float) -> float:
+        """The figure in the measure's unit for a baseline mean of *mean*."""
+        return abs(mean) * self.value / 100.0 if self.percent else self.value
+
+    def describe(self, unit: str = "") -> str:
+        """``CV 5.8%``, ``SEM 5.3 deg``, ``SWC 1%``."""
+        name = {"cv": "CV", "sem": "SEM"}.get(self.kind, "SWC")
+        if self.percent:
+            return f"{name} {plain_number(self.value)}%"
+        return f"{name} {plain_number(self.value)}{f' {unit}' if unit else ''}"
+
+
+@dataclass(frozen=True)
 class Measure:
     """One catalogue entry; all values of this measure are stored in ``unit``."""
 
@@ -57,6 +85,9 @@ class Measure:
     group: str = ""
     notes: str = ""
     source: str = ""
+    convention: str = ""  # how a value is measured and stored, shown beside the field
+    reliability: Figure | None = None  # published test-retest noise (floor of the TE)
+    swc: Figure | None = None  # smallest worthwhile change
 
     @property
     def display_unit(self) -> str:
@@ -227,7 +258,33 @@ _MEASURE_FIELDS = {
     "group",
     "notes",
     "source",
+    "convention",
+    "reliability",
+    "swc",
 }
+_FIGURE_KINDS = {"reliability": ("cv", "sem"), "swc": ("pct", "value")}
+
+
+def _figure(raw: Mapping[str, object], name: str) -> Figure | None:
+    """The ``reliability`` or ``swc`` table: one of its two kinds, positive, with a source."""
+    table = raw.get(name)
+    if table is None:
+        return None
+    kinds = _FIGURE_KINDS[name]
+    if not isinstance(table, dict):
+        raise ValueError(f'{name} must be a table {{ {kinds[0]} = N, source = "..." }}')
+    given = [k for k in kinds if k in table]
+    if set(table) - {*kinds, "source"} or len(given) != 1:
+        raise ValueError(f"{name} needs exactly one of {' or '.join(kinds)}, and a source")
+    value = table[given[0]]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}.{given[0]} must be a number")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}.{given[0]} must be a positive number")
+    source = table.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{name} needs a source (the paper, or 'clinical convention')")
+    return Figure(given[0], float(value), source.strip())
 
 
 def _read_catalogue(path: Path) -> Catalogue:
@@ -284,6 +341,9 @@ def catalogue_from_dict(data: Mapping[str, object], origin: str = "catalogue") -
                 group=str(raw.get("group", "")),
                 notes=str(raw.get("notes", "")),
                 source=str(raw.get("source", "")),
+                convention=str(raw.get("convention", "")),
+                reliability=_figure(raw, "reliability"),
+                swc=_figure(raw, "swc"),
             )
         except KeyError as exc:
             raise ClinicalDataError(f"{where}: missing field {exc.args[0]!r}") from exc

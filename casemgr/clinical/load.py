@@ -14,10 +14,15 @@ Sources:
 Caveat: the predictive value of the ACWR for injury is contested (Lolli et al. 2019, Br J
 Sports Med 53:921-922; Impellizzeri et al. 2020, Int J Sports Physiol Perform 15:907-913).
 Present these numbers as trends; a spike (EWMA ACWR above a threshold, default 1.5) is a
-*flag to look at*, not a risk zone.
+*flag to look at*, not a risk zone. A ratio needs a chronic window of data behind it: the
+rolling ratios are undefined until 28 days of data (Gabbett 2016) and :func:`load_summary`
+reports the EWMA ratio as "building" (no value, no spike) until then too, since both EWMAs
+start at the first day's load and read close to 1 by construction (Williams et al. 2017).
 
 Conventions of this module: a daily series (``daily_loads``) is a plain sequence of numbers,
-contiguous (one value per calendar day, oldest first, rest days = 0, loads finite and >= 0).
+contiguous (one value per calendar day, oldest first, rest days = 0, loads finite and >= 0),
+starting at the day of the first recorded session: days before it are unknown, not rest days
+(zeros there would seed both EWMAs with 0 and make the first session an artificial spike).
 A day is a calendar day of the clinic (``clinic_days.local_day`` of each session's UTC
 moment in the clinic's zone): the caller buckets moments into days, never this module.
 The per-day functions (:func:`acwr_ewma`, :func:`acwr_rolling`, :func:`monotony`,
@@ -37,11 +42,13 @@ from datetime import date, datetime, timedelta
 from casemgr.clinical.protocols import SIGNAL_DEFAULTS
 
 __all__ = [
+    "RATIO_DAYS",
     "DailyLoadSummary",
     "acwr_ewma",
     "acwr_rolling",
     "acwr_rolling_coupled",
     "acwr_rolling_uncoupled",
+    "building_text",
     "daily_load_series",
     "ewma",
     "load_summary",
@@ -53,6 +60,15 @@ __all__ = [
 #: Default EWMA ACWR above which a day is flagged as a spike (a flag to look at); the
 #: protocol's ``spike_ratio`` threshold, with its source, is passed in by the services.
 DEFAULT_SPIKE_THRESHOLD = SIGNAL_DEFAULTS["spike_ratio"].value
+
+#: Days of data (clinic days from the first recorded session, inclusive) before any
+#: acute:chronic ratio is shown: the chronic window (28 days; Gabbett 2016, Williams 2017).
+RATIO_DAYS = 28
+
+
+def building_text(days_of_data: int, needed: int = RATIO_DAYS) -> str:
+    """What is shown instead of a ratio the data cannot support: "building (9 of 28 days)"."""
+    return f"building ({days_of_data} of {needed} days)"
 
 
 def session_load(srpe: float, minutes: float) -> float:
@@ -82,12 +98,14 @@ def daily_load_series(
     start: date | None = None,
     end: date | None = None,
 ) -> list[tuple[date, float]]:
-    """Sum session loads per calendar day; every day from ``start`` to ``end`` is present.
+    """Sum session loads per calendar day, from the first session day (or ``start`` if later)
+    to ``end``; every day in between is present.
 
-    Rest days get 0. ``start``/``end`` default to the first/last session day; sessions outside
-    the range are ignored. Naive ``datetime`` values (local wall-clock times) count on their
-    calendar date; aware ones are refused (bucket them into clinic days first). No sessions
-    and no range gives ``[]``.
+    Rest days get 0; days before the first session are unknown, not rest days, so an earlier
+    ``start`` is clipped to the first session and no sessions give ``[]``. ``end`` defaults to
+    the last session day; sessions outside the range are ignored. Naive ``datetime`` values
+    (local wall-clock times) count on their calendar date; aware ones are refused (bucket
+    them into clinic days first).
     """
     totals: dict[date, float] = {}
     for when, load in sessions:
@@ -96,17 +114,16 @@ def daily_load_series(
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"load on {day.isoformat()} must be a number >= 0, got {load!r}")
         totals[day] = totals.get(day, 0.0) + value
-    first = _as_date(start) if start is not None else (min(totals) if totals else None)
-    last = _as_date(end) if end is not None else (max(totals) if totals else None)
-    if first is None and last is None:
+    if start is not None and end is not None and _as_date(start) > _as_date(end):
+        raise ValueError(
+            f"start {_as_date(start).isoformat()} is after end {_as_date(end).isoformat()}"
+        )
+    if not totals:
         return []
-    if first is None:
-        first = last
-    if last is None:
-        last = first
-    assert first is not None and last is not None
+    first = max(_as_date(start), min(totals)) if start is not None else min(totals)
+    last = _as_date(end) if end is not None else max(totals)
     if first > last:
-        raise ValueError(f"start {first.isoformat()} is after end {last.isoformat()}")
+        return []  # the range ends before the first session: nothing is known
     n_days = (last - first).days + 1
     days = (first + timedelta(days=i) for i in range(n_days))
     return [(day, totals.get(day, 0.0)) for day in days]
@@ -155,8 +172,9 @@ def acwr_ewma(
     ``chronic`` (28) days, both seeded with the first day's load; ACWR = acute / chronic.
     ``daily_loads``: one load per calendar day (rest days 0), or (date, load) pairs. Returns a
     list aligned with the daily series, ``None`` where the chronic EWMA is 0. Both EWMAs start
-    at the first day's load, so the first days are close to 1 by construction; read early
-    values with care. Session loads are sRPE x minutes (Foster et al. 2001).
+    at the first day's load, so the first days are close to 1 by construction: this is the
+    raw ratio; :func:`load_summary` shows it only from ``chronic`` days of data.
+    Session loads are sRPE x minutes (Foster et al. 2001).
     """
     daily = _daily_values(daily_loads)
     acute_ewma = ewma(daily, acute)
@@ -256,7 +274,12 @@ def strain(
 
 @dataclass(frozen=True)
 class DailyLoadSummary:
-    """One day of :func:`load_summary`. ``spike`` is a flag to look at, not a risk zone."""
+    """One day of :func:`load_summary`. ``spike`` is a flag to look at, not a risk zone.
+
+    ``days_of_data`` counts clinic days from the first session (1 on that day); while
+    ``building`` (fewer than the chronic window of days) ``acwr_ewma`` is None and there is
+    no spike: show :func:`building_text` instead of a ratio.
+    """
 
     date: date
     load: float
@@ -268,6 +291,8 @@ class DailyLoadSummary:
     monotony: float | None
     strain: float | None
     spike: bool
+    days_of_data: int
+    building: bool
 
 
 def load_summary(
@@ -287,7 +312,9 @@ def load_summary(
     history from the first day of ``daily`` (so EWMAs and rolling windows are warmed up) and
     the output is then cut to the range. Days after the last entry up to ``end`` are rest
     days; the output never starts before the first day of data (nothing is known before).
-    ``spike`` is True when the EWMA ACWR is above ``spike_threshold`` (default 1.5).
+    The EWMA ratio is ``None`` ("building") until ``chronic`` days of data, like the rolling
+    ratios (Gabbett 2016); ``spike`` is True when a shown EWMA ACWR is above
+    ``spike_threshold`` (default 1.5).
     """
     series = daily_load_series(daily)
     if not series:
@@ -311,7 +338,8 @@ def load_summary(
     for i, day in enumerate(days):
         if day < lo or day > hi:
             continue
-        ratio = acute_ewma[i] / chronic_ewma[i] if chronic_ewma[i] != 0 else None
+        building = i + 1 < chronic
+        ratio = None if building or chronic_ewma[i] == 0 else acute_ewma[i] / chronic_ewma[i]
         out.append(
             DailyLoadSummary(
                 date=day,
@@ -324,6 +352,8 @@ def load_summary(
                 monotony=mono[i],
                 strain=strn[i],
                 spike=ratio is not None and ratio > spike_threshold,
+                days_of_data=i + 1,
+                building=building,
             )
         )
     return out

@@ -1,4 +1,4 @@
-"""Sprint acceleration profile from timing-gate split times (DOMAIN.md section 5).
+"""Sprint acceleration profile from timing-gate split times.
 
 Mono-exponential model of sprint velocity (Samozino et al. 2016, Scand J Med Sci Sports
 26:648-658, doi:10.1111/sms.12490), fitted as in Jovanovic & Vescovi's R package ``shorts``
@@ -20,7 +20,8 @@ Short Sprints, R package, CRAN).
 Start corrections (``correction=``, :data:`CORRECTIONS`): ``"none"``; ``"time_shift"`` (a
 fixed shift added to every observed time, default +0.3 s); ``"tc"`` (estimated time
 correction, t = t(d) + TC); ``"fd"`` (estimated flying distance, t = t(d + FD) - t(FD));
-``"fd_fixed"`` (the same with FD fixed, default 0.5 m).
+``"fd_fixed"`` (the same with FD fixed, default 0.5 m). The default ``"auto"`` chooses one
+(:func:`fit_sprint_profile`) and says which and why.
 
 Pure functions, no I/O. Bad split input raises ``ClinicalDataError`` (a ``ValueError``) with a
 message for the clinician; bad model arguments to ``predict_*`` raise plain ``ValueError``.
@@ -31,8 +32,8 @@ not clinical thresholds.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -44,10 +45,13 @@ from casemgr.clinical.numeric import lambert_w0, least_squares_bounded
 __all__ = [
     "CORRECTIONS",
     "CORRECTION_ALIASES",
+    "DEFAULT_CORRECTION",
     "Correction",
     "SprintFitError",
     "SprintProfile",
     "air_resistance_k",
+    "correction_text",
+    "stored_correction_text",
     "fit_sprint_profile",
     "parse_splits",
     "predict_acceleration",
@@ -66,13 +70,35 @@ CORRECTIONS: tuple[str, ...] = ("none", "time_shift", "tc", "fd", "fd_fixed")
 #: *estimated* flying distance (``"fd"``); use ``"fd_fixed"`` for a fixed one.
 CORRECTION_ALIASES: dict[str, str] = {"time_correction": "tc", "flying_distance": "fd"}
 
+#: The default correction: chosen from the splits (:func:`fit_sprint_profile`).
+DEFAULT_CORRECTION = "auto"
+
+#: Fewest splits for which ``"auto"`` estimates a start correction (3 parameters + 1).
+AUTO_MIN_SPLITS = 4
+
+#: Fixed time shift (s) of ``"time_shift"``, and of ``"auto"`` below AUTO_MIN_SPLITS splits.
+DEFAULT_TIME_SHIFT = 0.3
+
+#: ``"auto"`` prefers the flying distance unless the time correction fits better by more than
+#: this (s): the resolution of timing gates (1 ms).
+AUTO_RMSE_MARGIN = 0.001
+
+#: A fit RMSE above this (s) is reported as a warning with the result (clinical convention).
+RMSE_WARNING_S = 0.030
+
+# Plausible input (checked before fitting; bad input is a ClinicalDataError).
+MASS_RANGE_KG = (20.0, 200.0)
+HEIGHT_RANGE_M = (1.0, 2.3)
+DISTANCE_RANGE_M = (1.0, 100.0)
+SPLIT_SPEED_RANGE = (1.0, 12.5)  # mean speed over each split (m/s)
+
 #: Default fixed flying distance (m) for ``correction="fd_fixed"``.
 DEFAULT_FLYING_DISTANCE = 0.5
 
 #: Drag coefficient of a sprinter (Arsac & Locatelli 2002; ``shorts``).
 DRAG_COEFFICIENT = 0.9
 
-#: Start values of the non-linear least squares (DOMAIN.md section 5): MSS 7 m/s, MAC 7 m/s^2.
+#: Start values of the non-linear least squares (as in ``shorts``): MSS 7 m/s, MAC 7 m/s^2.
 #: The extra parameter (TC or FD) starts at 0, as in ``shorts``.
 START_MSS = 7.0
 START_MAC = 7.0
@@ -198,6 +224,12 @@ def _validate_splits(distances: Sequence[float], times: Sequence[float], min_spl
             raise ClinicalDataError(f"distance {d:g} m is not a positive number")
         if not math.isfinite(t) or t <= 0:
             raise ClinicalDataError(f"time {t:g} s at {d:g} m is not a positive number")
+    lo_d, hi_d = DISTANCE_RANGE_M
+    for d in distances:
+        if not lo_d <= d <= hi_d:
+            raise ClinicalDataError(
+                f"distance {d:g} m is outside {lo_d:g}-{hi_d:g} m: give gate distances in metres"
+            )
     for i in range(1, len(distances)):
         d0, t0, d1, t1 = distances[i - 1], times[i - 1], distances[i], times[i]
         if d1 <= d0:
@@ -207,6 +239,39 @@ def _validate_splits(distances: Sequence[float], times: Sequence[float], min_spl
                 f"times must increase with distance: {t1:g} s at {d1:g} m is not after "
                 f"{t0:g} s at {d0:g} m"
             )
+    lo_v, hi_v = SPLIT_SPEED_RANGE
+    d_prev = t_prev = 0.0
+    for d, t in zip(distances, times, strict=True):
+        speed = (d - d_prev) / (t - t_prev)
+        if not lo_v * (1 - 1e-9) <= speed <= hi_v * (1 + 1e-9):  # rounding of e.g. 10/0.8
+            where = f"{d_prev:g}-{d:g} m" if d_prev else f"the first {d:g} m"
+            raise ClinicalDataError(
+                f"the mean speed over {where} would be {speed:.3g} m/s, outside "
+                f"{lo_v:g}-{hi_v:g} m/s: check the time {t:g} s at {d:g} m (seconds from the start)"
+            )
+        d_prev, t_prev = d, t
+
+
+def _validate_body(mass_kg: float, height_m: float) -> None:
+    """Body mass (kg) and height (m) within :data:`MASS_RANGE_KG` and :data:`HEIGHT_RANGE_M`."""
+    lo_m, hi_m = MASS_RANGE_KG
+    lo_h, hi_h = HEIGHT_RANGE_M
+    for name, value in (("body mass mass_kg", mass_kg), ("body height height_m", height_m)):
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ClinicalDataError(f"{name} must be a positive number, got {value!r}")
+    if not lo_m <= mass_kg <= hi_m:
+        raise ClinicalDataError(
+            f"body mass {mass_kg:g} kg is outside {lo_m:g}-{hi_m:g} kg: give the mass in kilograms"
+        )
+    if 100.0 <= height_m <= 230.0:
+        raise ClinicalDataError(
+            f"height {height_m:g} looks like centimetres: give the height in metres "
+            f"(e.g. {height_m / 100:.2f})"
+        )
+    if not lo_h <= height_m <= hi_h:
+        raise ClinicalDataError(
+            f"height {height_m:g} m is outside {lo_h:g}-{hi_h:g} m: give the height in metres"
+        )
 
 
 def parse_splits(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -235,7 +300,9 @@ def parse_splits(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
         except ValueError:
             raise ClinicalDataError(f"split '{item}' is not distance:time") from None
         if not (math.isfinite(d) and math.isfinite(t)):
-            raise ClinicalDataError(f"split '{item}' is not distance:time")
+            raise ClinicalDataError(
+                f"split '{item}' is not distance:time (distance and time must be finite numbers)"
+            )
         if d <= 0 or t <= 0:
             raise ClinicalDataError(f"split '{item}': distance and time must be positive")
         distances.append(d)
@@ -268,7 +335,10 @@ class SprintProfile:
 
     ``None`` (JSON ``null``) thus means "this correction was not part of the model", which is
     distinct from an estimated value of 0. Further attributes: ``time_shift`` (the fixed shift
-    of ``"time_shift"``, else ``None``), ``correction`` (canonical name), ``residuals``
+    of ``"time_shift"``, else ``None``), ``correction`` (canonical name of the correction the
+    model used), ``correction_chosen`` (``"auto"`` when :data:`DEFAULT_CORRECTION` chose it,
+    ``"given"`` otherwise), ``correction_reason`` (why it was chosen; :func:`correction_text`),
+    ``warnings`` (texts to show with the result, e.g. a fit RMSE over 30 ms), ``residuals``
     (observed - fitted), the input ``distances``/``times``, ``n_splits``, ``mass_kg``,
     ``height_m`` and ``k_rel`` (air-resistance coefficient per kg, 1/m).
     """
@@ -296,6 +366,9 @@ class SprintProfile:
     mass_kg: float
     height_m: float
     k_rel: float
+    correction_chosen: str = "given"
+    correction_reason: str = ""
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Plain JSON-ready dict keyed by the attribute names (contract names included).
@@ -304,7 +377,9 @@ class SprintProfile:
         """
         out: dict[str, object] = {}
         for key, value in asdict(self).items():
-            if isinstance(value, tuple):
+            if key == "warnings":
+                out[key] = [str(v) for v in value]
+            elif isinstance(value, tuple):
                 out[key] = [float(v) for v in value]
             elif isinstance(value, bool | str | int) or value is None:
                 out[key] = value
@@ -356,55 +431,18 @@ def _flying_slope(q: float, v_fd: float, mss: float, mac: float) -> float:
     return 2.0 * q / v_fd
 
 
-def fit_sprint_profile(
-    distances: Sequence[float],
-    times: Sequence[float],
+def _fit_one(
+    d_list: list[float],
+    t_list: list[float],
     mass_kg: float,
     height_m: float,
-    *,
-    correction: Correction | str = "none",
-    time_shift: float = 0.3,
-    flying_distance: float = DEFAULT_FLYING_DISTANCE,
-    temperature_c: float = 25.0,
-    pressure_torr: float = 760.0,
+    canonical: str,
+    time_shift: float,
+    flying_distance: float,
+    temperature_c: float,
+    pressure_torr: float,
 ) -> SprintProfile:
-    """Fit MSS and MAC to split times by non-linear least squares of time on distance.
-
-    Model: mono-exponential velocity, t(d) via the Lambert W function (Samozino et al. 2016);
-    fitting and start corrections as the timing-gate models of Jovanovic's R package
-    ``shorts`` (Jovanovic & Vescovi 2022). ``mass_kg`` and ``height_m`` may be given
-    positionally or by keyword. Corrections (DOMAIN.md section 5):
-
-    - ``"none"``: t = t(d).
-    - ``"time_shift"``: ``time_shift`` (s, default 0.3) is added to every observed time before
-      fitting t = t(d) (e.g. +0.3 s when the first gate starts the clock; Haugen et al. 2012,
-      J Strength Cond Res 26:473-479).
-    - ``"tc"``: estimated time correction, t = t(d) + TC.
-    - ``"fd"``: estimated flying distance, t = t(d + FD) - t(FD).
-    - ``"fd_fixed"``: the same model with FD fixed at ``flying_distance`` (m, default 0.5).
-
-    The old names ``"time_correction"`` and ``"flying_distance"`` are accepted as aliases of
-    ``"tc"`` and ``"fd"`` (:data:`CORRECTION_ALIASES`). ``time_shift`` and ``flying_distance``
-    are ignored by the corrections that do not use them.
-
-    Fitted by bounded Levenberg-Marquardt (:func:`casemgr.clinical.numeric.least_squares_bounded`,
-    analytic Jacobian; an estimated FD is fitted as sqrt(FD), smooth at FD = 0) from MSS = 7,
-    MAC = 7 (extra parameter from 0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
-    resistance (Samozino et al. 2022; air resistance of Arsac & Locatelli 2002):
-    F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau); Pmax = F0 V0 / 4;
-    FV slope = -(F0/m)/V0; relative power without air ``pmax_rel_no_air`` = MSS MAC / 4.
-
-    Raises ``ClinicalDataError`` (a ``ValueError``) for bad input and ``SprintFitError`` when
-    the fit fails or is implausible (MSS or MAC <= 0 or above human limits, tau outside
-    (0, 5) s, a parameter on the optimizer's bound).
-    """
-    canonical = CORRECTION_ALIASES.get(correction, correction)
-    if canonical not in CORRECTIONS:
-        raise ClinicalDataError(
-            f"correction must be one of {', '.join(CORRECTIONS)}; got {correction!r}"
-        )
-    d_list = [float(x) for x in distances]
-    t_list = [float(x) for x in times]
+    """Fit one model (a canonical correction of :data:`CORRECTIONS`); see fit_sprint_profile."""
     k = air_resistance_k(mass_kg, height_m, temperature_c, pressure_torr)
     k_rel = k / mass_kg
 
@@ -569,4 +607,171 @@ def fit_sprint_profile(
         mass_kg=float(mass_kg),
         height_m=float(height_m),
         k_rel=k_rel,
+    )
+
+
+def fit_sprint_profile(
+    distances: Sequence[float],
+    times: Sequence[float],
+    mass_kg: float,
+    height_m: float,
+    *,
+    correction: Correction | str = DEFAULT_CORRECTION,
+    time_shift: float = DEFAULT_TIME_SHIFT,
+    flying_distance: float = DEFAULT_FLYING_DISTANCE,
+    temperature_c: float = 25.0,
+    pressure_torr: float = 760.0,
+) -> SprintProfile:
+    """Fit MSS and MAC to split times by non-linear least squares of time on distance.
+
+    Model: mono-exponential velocity, t(d) via the Lambert W function (Samozino et al. 2016);
+    fitting and start corrections as the timing-gate models of Jovanovic's R package
+    ``shorts`` (Jovanovic & Vescovi 2022). ``mass_kg`` and ``height_m`` may be given
+    positionally or by keyword. Corrections:
+
+    - ``"none"``: t = t(d).
+    - ``"time_shift"``: ``time_shift`` (s, default 0.3) is added to every observed time before
+      fitting t = t(d) (e.g. +0.3 s when the first gate starts the clock; Haugen et al. 2012,
+      J Strength Cond Res 26:473-479).
+    - ``"tc"``: estimated time correction, t = t(d) + TC.
+    - ``"fd"``: estimated flying distance, t = t(d + FD) - t(FD).
+    - ``"fd_fixed"``: the same model with FD fixed at ``flying_distance`` (m, default 0.5).
+    - ``"auto"`` (default): with :data:`AUTO_MIN_SPLITS` (4) or more splits both estimated
+      corrections are fitted, ``"fd"`` and ``"tc"``; a fit that fails (no convergence, an
+      estimate on its bound, an implausible profile) is dropped, and of the rest the lower
+      RMSE wins, ``"fd"`` unless ``"tc"`` is better by more than 1 ms (the gates' resolution).
+      Why: uncorrected splits from a start behind the first gate (the clock starts late)
+      inflate MAC badly (0.5 m behind: MAC 14 for a true 8); both corrections are in
+      Samozino et al. 2016's method as implemented in ``shorts`` (Jovanovic & Vescovi 2022),
+      and FD is preferred on a tie because it is the physical model of that start (the
+      athlete's position when the clock starts) while TC is an empirical offset; the
+      residual error says which the data support. If both fail, ``SprintFitError``. With
+      fewer splits there is no spare degree of freedom to estimate a third parameter, so a
+      fixed time shift ``time_shift`` (+0.3 s, clinical convention for a start behind the
+      first gate; cf. Haugen et al. 2012) is used. The profile says which correction was
+      used (``correction``, ``correction_chosen = "auto"``) and why (``correction_reason``).
+
+    The old names ``"time_correction"`` and ``"flying_distance"`` are accepted as aliases of
+    ``"tc"`` and ``"fd"`` (:data:`CORRECTION_ALIASES`). ``time_shift`` and ``flying_distance``
+    are ignored by the corrections that do not use them.
+
+    Fitted by bounded Levenberg-Marquardt (:func:`casemgr.clinical.numeric.least_squares_bounded`,
+    analytic Jacobian; an estimated FD is fitted as sqrt(FD), smooth at FD = 0) from MSS = 7,
+    MAC = 7 (extra parameter from 0). Needs at least max(3, number of fitted parameters + 1) splits. The profile with air
+    resistance (Samozino et al. 2022; air resistance of Arsac & Locatelli 2002):
+    F0 = MAC m; V0 = (1 - sqrt(1 - 4 k_rel tau MSS)) / (2 k_rel tau); Pmax = F0 V0 / 4;
+    FV slope = -(F0/m)/V0; relative power without air ``pmax_rel_no_air`` = MSS MAC / 4.
+
+    Input: at least 3 splits, distances increasing within 1-100 m, times increasing, each
+    split's mean speed 1-12.5 m/s, body mass 20-200 kg, height 1.0-2.3 m. Raises
+    ``ClinicalDataError`` (a ``ValueError``) for bad input and ``SprintFitError`` when the fit
+    fails or is implausible (no convergence, MSS or MAC above human limits, tau outside
+    (0, 5) s, a parameter on the optimizer's bound): never the start values. A fit RMSE over
+    30 ms is returned with a warning in ``warnings``.
+    """
+    canonical = CORRECTION_ALIASES.get(correction, correction)
+    if canonical not in CORRECTIONS and canonical != "auto":
+        raise ClinicalDataError(
+            f"correction must be one of {', '.join(CORRECTIONS)}, or auto; got {correction!r}"
+        )
+    d_list = [float(x) for x in distances]
+    t_list = [float(x) for x in times]
+    _validate_body(mass_kg, height_m)
+    _validate_splits(d_list, t_list, min_splits=3)
+    args = (time_shift, flying_distance, temperature_c, pressure_torr)
+    if canonical != "auto":
+        profile = _fit_one(d_list, t_list, mass_kg, height_m, canonical, *args)
+        return _finish(profile, "given", "as requested")
+    n = len(d_list)
+    if n < AUTO_MIN_SPLITS:
+        profile = _fit_one(d_list, t_list, mass_kg, height_m, "time_shift", *args)
+        reason = (
+            f"with {n} splits a start correction cannot be estimated (needs {AUTO_MIN_SPLITS}), "
+            "so a fixed shift is used"
+        )
+        return _finish(profile, "auto", reason)
+    fits: dict[str, SprintProfile] = {}
+    failures: list[str] = []
+    for name in ("fd", "tc"):
+        try:
+            fits[name] = _fit_one(d_list, t_list, mass_kg, height_m, name, *args)
+        except SprintFitError as exc:
+            failures.append(f"{_CORRECTION_LABELS[name]}: {exc}")
+    if not fits:
+        raise SprintFitError(
+            "the sprint model could not be fitted with an estimated start correction ("
+            + "; ".join(failures)
+            + ")"
+        )
+    if len(fits) == 2:
+        fd_ms, tc_ms = fits["fd"].rmse * 1000, fits["tc"].rmse * 1000
+        if fits["tc"].rmse < fits["fd"].rmse - AUTO_RMSE_MARGIN:
+            chosen = fits["tc"]
+            why = f"it fits better than the flying distance (RMSE {tc_ms:.1f} vs {fd_ms:.1f} ms)"
+        else:
+            chosen = fits["fd"]
+            why = f"it fits as well as the time correction or better (RMSE {fd_ms:.1f} vs {tc_ms:.1f} ms)"
+    else:
+        (chosen,) = fits.values()
+        why = f"the other correction could not be fitted ({failures[0]})"
+    return _finish(chosen, "auto", why)
+
+
+_CORRECTION_LABELS = {
+    "none": "none",
+    "time_shift": "fixed time shift",
+    "tc": "estimated time correction",
+    "fd": "estimated flying distance",
+    "fd_fixed": "fixed flying distance",
+}
+
+
+def correction_text(profile: SprintProfile) -> str:
+    """One line for a screen or report: the start correction used, how and why it was chosen.
+
+    E.g. ``"estimated flying distance 0.50 m, chosen automatically: it fits as well as the
+    time correction or better (RMSE 0.4 vs 1.9 ms)"`` or ``"none (as requested)"``.
+    """
+    return stored_correction_text(profile.as_dict())
+
+
+def stored_correction_text(profile: Mapping[str, object], *, brief: bool = False) -> str:
+    """:func:`correction_text` for a profile stored as :meth:`SprintProfile.as_dict` (a test
+    saved before the default was chosen automatically says only the correction), or ``""``
+    when the dict names no known correction. *brief* leaves out why (for a report caption)."""
+    name = profile.get("correction")
+    if name not in _CORRECTION_LABELS:
+        return ""
+
+    def number(key: str) -> float:
+        value = profile.get(key)
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    label = _CORRECTION_LABELS[str(name)]
+    if name == "time_shift":
+        label = f"{label} {number('time_shift'):+.2f} s"
+    elif name == "tc":
+        label = f"{label} {number('tc'):+.3f} s"
+    elif name in ("fd", "fd_fixed"):
+        label = f"{label} {number('fd'):.2f} m"
+    reason = profile.get("correction_reason")
+    if profile.get("correction_chosen") == "auto" and (brief or not reason):
+        return f"{label} (chosen automatically)"
+    if profile.get("correction_chosen") == "auto":
+        return f"{label}, chosen automatically: {reason}"
+    if profile.get("correction_chosen") == "given":
+        return f"{label} (as requested)"
+    return label
+
+
+def _finish(profile: SprintProfile, chosen: str, reason: str) -> SprintProfile:
+    warnings: list[str] = []
+    if profile.rmse > RMSE_WARNING_S:
+        warnings.append(
+            f"fit RMSE {profile.rmse * 1000:.0f} ms is above {RMSE_WARNING_S * 1000:.0f} ms: "
+            "the model does not follow these splits well (a missed or misread gate, or a "
+            "poor start); check the times before relying on the profile"
+        )
+    return replace(
+        profile, correction_chosen=chosen, correction_reason=reason, warnings=tuple(warnings)
     )

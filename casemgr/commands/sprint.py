@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 ORDER = 60
 
@@ -14,10 +15,12 @@ def register(sub) -> None:
     sp.add_argument("--height", type=float, required=True, help="height in m")
     sp.add_argument(
         "--correction",
-        default="none",
-        choices=["none", "time_shift", "tc", "fd", "fd_fixed"],
+        default="auto",
+        choices=["auto", "none", "time_shift", "tc", "fd", "fd_fixed"],
         help=(
-            "start correction: none; time_shift (fixed shift added to every time); "
+            "start correction: auto (default: with 4 or more splits the estimated flying "
+            "distance or time correction, whichever fits the splits; with 3 a fixed shift of "
+            "--time-shift); none; time_shift (fixed shift added to every time); "
             "tc (estimated time correction); fd (estimated flying distance); "
             "fd_fixed (flying distance fixed at --flying-distance)"
         ),
@@ -33,7 +36,7 @@ def register(sub) -> None:
 
 
 def cmd_sprint_profile(args) -> int:
-    from casemgr.clinical.sprint import fit_sprint_profile, parse_splits
+    from casemgr.clinical.sprint import correction_text, fit_sprint_profile, parse_splits
 
     distances, times = parse_splits(args.splits)
     profile = fit_sprint_profile(
@@ -47,6 +50,8 @@ def cmd_sprint_profile(args) -> int:
     )
     if args.json:
         print(json.dumps(profile.as_dict(), indent=2))
+        for warning in profile.warnings:
+            print(f"casemgr: warning: {warning}", file=sys.stderr)
         return 0
     rows = [
         ("MSS (max sprint speed)", f"{profile.mss:.3f} m/s"),
@@ -65,6 +70,9 @@ def cmd_sprint_profile(args) -> int:
     if profile.fd is not None:
         how = "fixed" if profile.correction == "fd_fixed" else "estimated"
         rows.append(("flying distance (FD)", f"{profile.fd:.3f} m ({how})"))
+    rows.append(("start correction", correction_text(profile)))
     for label, value in rows:
         print(f"{label:<24} {value}")
+    for warning in profile.warnings:
+        print(f"Warning: {warning}.")
     return 0

@@ -329,9 +329,11 @@ def surveillance_checks(
     Baseline: every result flagged baseline dated before the injury day and within
     :data:`BASELINE_LOOKBACK_DAYS` before it (the repeated pre-injury tests; DOMAIN.md
     section 2). Rules (:func:`casemgr.clinical.surveillance.decline_flags`): worse than the
-    baseline mean by more than 2 x typical error with >= 3 baseline results, else by more
-    than 5% (convention); or below the athlete's own band (mean - 2 SD of >= 5 earlier
-    surveillance results). Two consecutive flagged results raise a flag. The multiple, the
+    baseline mean, with >= 3 baseline results, by more than both k x typical error (the SD
+    of the baseline results, never below the catalogue's published reliability; Hopkins
+    2000) and the catalogue's smallest worthwhile change, else by more than 5%
+    (convention); or below the athlete's own band (mean - 2 SD of >= 5 earlier
+    surveillance results). Two consecutive flagged results raise a flag. k, the
     percentage and the band are the protocol's thresholds (*limits*).
     """
     t = thresholds(limits)
@@ -362,6 +364,9 @@ def surveillance_checks(
                 pct_limit=t["surveillance_pct"].value,
                 band_sd=t["surveillance_band_sd"].value,
                 band_min_results=int(t["surveillance_band_results"].value),
+                reliability=spec.reliability,
+                swc=spec.swc,
+                unit=spec.unit,
             )
         )
         flag = case_flag(records)
@@ -391,17 +396,23 @@ def _fine(spec: CatalogueMeasure, value: float) -> str:
     return replace(spec, decimals=spec.decimals + 1).format(value)
 
 
+def _te_words(r: DeclineRecord, spec: CatalogueMeasure) -> str:
+    """The typical-error limit with its numbers: k x TE, TE and its floor, the SWC."""
+    if r.te_limit is None:
+        return ""
+    return r.te_limit.text(lambda v: _fine(spec, v), spec.unit)
+
+
 def _describe(r: DeclineRecord, spec: CatalogueMeasure, t: Mapping[str, Threshold]) -> str:
     """Why one result is flagged, in the measure's unit."""
     worse = "below" if spec.higher_is_better else "above"
     parts = []
     if r.baseline_flag and r.baseline_mean is not None and r.baseline_limit is not None:
         gap = abs(r.value - r.baseline_mean)
-        if r.baseline_rule == "typical_error":
+        if r.te_limit is not None:
             parts.append(
                 f"{spec.format(r.value)} is {_fine(spec, gap)} {worse} the baseline mean "
-                f"{spec.format(r.baseline_mean)} (more than "
-                f"{_g(t['surveillance_te_multiple'])} x TE = {_fine(spec, r.baseline_limit)})"
+                f"{spec.format(r.baseline_mean)} (more than {_te_words(r, spec)})"
             )
         else:
             parts.append(
@@ -450,11 +461,10 @@ def _surveillance_status(
             f"{_g(t['surveillance_band_results'])} earlier results ({len(records) - 1} so far)"
         )
     parts = []
-    if latest.baseline_rule == "typical_error" and latest.baseline_mean is not None:
+    if latest.te_limit is not None and latest.baseline_mean is not None:
         parts.append(
             f"baseline mean {spec.format(latest.baseline_mean)} of {len(baseline)} tests, "
-            f"allowed worsening {_g(t['surveillance_te_multiple'])} x TE = "
-            f"{_fine(spec, latest.baseline_limit or 0.0)}"
+            f"allowed worsening {_te_words(latest, spec)}"
         )
     elif latest.baseline_rule == "percent" and latest.baseline_mean is not None:
         tests = f"{len(baseline)} test{'s' if len(baseline) != 1 else ''}"

@@ -1,7 +1,7 @@
 """Timing-gate sprint tests recorded on a case: split times in, sprint profile measures out.
 
 The splits are fitted with the mono-exponential model (Samozino et al. 2016) as in the R
-package ``shorts`` (DOMAIN.md section 5, :func:`casemgr.clinical.sprint.fit_sprint_profile`),
+package ``shorts`` (Jovanovic & Vescovi 2022; :func:`casemgr.clinical.sprint.fit_sprint_profile`),
 with the athlete's body mass and height from the athlete's record (air resistance).
 
 Stored as one ``measure`` timeline entry with source ``timing-gates``:
@@ -25,7 +25,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from casemgr.clinical.sprint import SprintProfile, fit_sprint_profile
+from casemgr.clinical.sprint import (
+    DEFAULT_CORRECTION,
+    DEFAULT_TIME_SHIFT,
+    SprintProfile,
+    correction_text,
+    fit_sprint_profile,
+)
 from casemgr.errors import ValidationError
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import load_case
@@ -53,14 +59,8 @@ def _summary(profile: SprintProfile) -> str:
         f"{profile.v0:.2f} m/s, Pmax {profile.pmax:.0f} W ({profile.pmax_rel:.2f} W/kg), "
         f"fit RMSE {profile.rmse * 1000:.1f} ms.",
     ]
-    if profile.correction != "none":
-        detail = {
-            "time_shift": f"time shift {profile.time_shift or 0:+.2f} s",
-            "tc": f"estimated time correction {profile.tc or 0:+.3f} s",
-            "fd": f"estimated flying distance {profile.fd or 0:.2f} m",
-            "fd_fixed": f"flying distance fixed at {profile.fd or 0:.2f} m",
-        }[profile.correction]
-        lines.append(f"Start correction: {detail}.")
+    lines.append(f"Start correction: {correction_text(profile)}.")
+    lines += [f"Warning: {warning}." for warning in profile.warnings]
     return "\n".join(lines)
 
 
@@ -72,8 +72,8 @@ def record_timing_gate_test(
     times: Sequence[float],
     *,
     measured_at: datetime | None = None,
-    correction: str = "none",
-    time_shift: float = 0.3,
+    correction: str = DEFAULT_CORRECTION,
+    time_shift: float = DEFAULT_TIME_SHIFT,
     flying_distance: float = 0.5,
     is_baseline: bool = False,
     note: str = "",
@@ -81,7 +81,8 @@ def record_timing_gate_test(
     """Fit the sprint profile of one timing-gate test and record it on the case.
 
     *distances* (m) and *times* (s, from the start) are the splits; *correction* is a start
-    correction of :func:`casemgr.clinical.sprint.fit_sprint_profile`. Nothing is written
+    correction of :func:`casemgr.clinical.sprint.fit_sprint_profile` (default ``"auto"``: chosen
+    from the splits; the entry's text and data say which was used). Nothing is written
     when the athlete's body mass or height is missing or the splits cannot be fitted.
     """
     case = load_case(

@@ -456,3 +456,24 @@ def test_demo_rtp_shows_the_evidence_of_a_cleared_case(demo):
     assert len(data.sprint.profiles) == 2 and "F0" in words
     assert data.load.pre_injury_hsr_week is not None
     assert pages >= 4
+
+
+def test_the_knee_extension_convention_is_printed_with_its_criteria(clinic):
+    from casemgr.services import cases
+
+    with clinic.session() as s:
+        info = cases.get_case(s, clinic.actors["physio"], clinic.case_id)
+        cases.move_phase(
+            s,
+            clinic.actors["physio"],
+            clinic.case_id,
+            info.version,
+            "advance",
+            "Team meeting",
+            override_reason="Checked on the ward round",
+        )
+    pdf, data = rtp_pdf(clinic)
+    current = next(b for b in data.criteria if b.phase_ordinal == 2)
+    assert any("Active knee extension" in r.label for r in current.rows)
+    assert any("90° = full extension" in t for t in current.conventions)
+    assert "angle = 90° - deficit" in flat(pdf_text(pdf)[1])

@@ -78,8 +78,14 @@ def test_the_published_vector_is_stored_as_profile_measures(clinic):
     assert entry.title == "Timing gates 5/10/20/30/40 m"
     assert "Splits: 5 m 1.54 s, 10 m 2.36 s" in entry.body
     assert "MSS 8.00 m/s, MAC 6.00 m/s²" in entry.body and "F0 450 N (6.00 N/kg)" in entry.body
+    # The default start correction is chosen from the splits (issue 15; it was "none"): on the
+    # noise-free vector the estimated flying distance is 0 and the vector still matches.
+    assert (
+        "Start correction: estimated flying distance 0.00 m, chosen automatically: it fits"
+        in entry.body
+    )
     kept = entry.data
-    assert kept["correction"] == "none"
+    assert kept["correction"] == "fd" and kept["profile"]["correction_chosen"] == "auto"
     assert kept["splits"][0] == [5.0, 1.5375]
     assert kept["profile"]["mss"] == pytest.approx(8.0, rel=1e-3)
     assert kept["profile"]["pmax"] == pytest.approx(937.48, rel=1e-3)
@@ -109,7 +115,7 @@ def test_a_flying_distance_baseline_keeps_non_standard_gates_in_the_entry(clinic
     assert "split_15m" not in stored and stored["split_10m"] == (1.967, True, "timing-gates")
     assert stored["max_velocity"][0] == pytest.approx(7.996, rel=1e-3)
     assert entry.title == "Baseline: Timing gates 5/10/15/20/30/40 m"
-    assert "Start correction: estimated flying distance 0.20 m." in entry.body
+    assert "Start correction: estimated flying distance 0.20 m (as requested)." in entry.body
     assert entry.body.endswith("Indoor track, standing start 0.5 m behind the first gate.")
     assert [d for d, _t in entry.data["splits"]] == list(JOHN_D)
     assert entry.data["profile"]["fd"] == pytest.approx(0.197, rel=1e-2)
@@ -157,3 +163,46 @@ def test_missing_body_mass_or_height_is_named(clinic):
 def test_admins_record_no_tests(clinic):
     with pytest.raises(PermissionDenied, match="record measures"), clinic.session() as s:
         record_timing_gate_test(s, clinic.actors["admin"], clinic.case_id, SHORTS_D, SHORTS_T)
+
+
+def test_a_start_behind_the_first_gate_is_corrected_by_default(clinic):
+    # MSS 8 m/s, MAC 8 m/s^2, started 0.5 m behind the first gate (the clock starts late);
+    # without a correction MAC comes out near 14 m/s^2.
+    case_id = _case_for(clinic)
+    times = (1.078, 1.826, 2.506, 3.158, 4.429, 5.684)
+    with clinic.session() as s:
+        entry, profile = record_timing_gate_test(
+            s, clinic.actors["scientist"], case_id, JOHN_D, times, measured_at=utcnow()
+        )
+    assert profile.mac == pytest.approx(8.0, rel=0.10)
+    assert entry.data["correction"] == "fd"
+    assert "Start correction: estimated flying distance 0.5" in entry.body
+    assert ", chosen automatically: it fits" in entry.body
+    assert "Warning" not in entry.body
+
+
+def test_a_poor_fit_is_saved_with_its_warning(clinic):
+    case_id = _case_for(clinic)
+    # MSS 8, MAC 8, alternately 40 ms late and early
+    times = (1.411, 2.091, 2.855, 3.429, 4.781, 5.958)
+    with clinic.session() as s:
+        entry, profile = record_timing_gate_test(
+            s, clinic.actors["scientist"], case_id, JOHN_D, times, measured_at=utcnow()
+        )
+    assert profile.rmse > 0.030
+    assert "Warning: fit RMSE" in entry.body and "above 30 ms" in entry.body
+    assert entry.data["profile"]["warnings"] == list(profile.warnings)
+
+
+@pytest.mark.parametrize(
+    ("distances", "times", "message"),
+    [
+        ((5, 10, 20), (1e20, 2e20, 3e20), "mean speed over the first 5 m"),
+        ((5, 10, 20, 30), (1.2, 1.9, float("nan"), 4.3), "not a positive number"),
+    ],
+)
+def test_implausible_splits_write_nothing(clinic, distances, times, message):
+    before = _entry_count(clinic)
+    with pytest.raises(ValidationError, match=message), clinic.session() as s:
+        record_timing_gate_test(s, clinic.actors["scientist"], clinic.case_id, distances, times)
+    assert _entry_count(clinic) == before

@@ -60,7 +60,7 @@ def watched(clinic):
     _record(clinic, 25, [("nordic_force", "right", 400), ("nordic_force", "left", 410)], True)
     _record(clinic, 8, [("max_velocity", None, 7.0)])  # rehab result: not surveillance
     _to_surveillance(clinic)
-    for days_ago, velocity in ((6, 9.05), (4, 8.90), (2, 8.80)):
+    for days_ago, velocity in ((6, 9.05), (4, 8.85), (2, 8.80)):
         _record(clinic, days_ago, [("max_velocity", None, velocity)])
     _record(clinic, 5, [("nordic_force", "right", 390)])
     _record(clinic, 3, [("nordic_force", "right", 376)])
@@ -81,16 +81,18 @@ def _checks(clinic) -> dict[str, readiness.SurveillanceResult]:
 
 def test_two_consecutive_results_beyond_twice_the_typical_error_raise_a_flag(watched):
     velocity = _checks(watched)["max_velocity"]
-    # baseline 9.00/9.10/9.20: mean 9.10, SD 0.1, TE 0.0707, 2 x TE 0.1414 m/s
+    # baseline 9.00/9.10/9.20: mean 9.10, TE = their SD = 0.1 m/s (no published floor for
+    # max velocity), 2 x TE 0.2 m/s; 8.85 is 0.25 below, 8.80 0.30 below
     assert velocity.baseline_values == (9.0, 9.1, 9.2)
-    assert [r.value for r in velocity.records] == [9.05, 8.90, 8.80]  # 7.0 in rehab is left out
+    assert [r.value for r in velocity.records] == [9.05, 8.85, 8.80]  # 7.0 in rehab is left out
     assert [r.flagged for r in velocity.records] == [False, True, True]
-    assert velocity.records[0].baseline_limit == pytest.approx(0.141421, rel=1e-4)
+    assert velocity.records[0].baseline_limit == pytest.approx(0.2, rel=1e-9)
     assert velocity.status == "flag" and velocity.flag.current
     assert velocity.explanation == (
         f"Two consecutive flagged results ({NOW - timedelta(days=4):%Y-%m-%d} and "
         f"{NOW - timedelta(days=2):%Y-%m-%d}): 8.80 m/s is 0.300 m/s below the baseline mean "
-        "9.10 m/s (more than 2 x TE = 0.141 m/s)"
+        "9.10 m/s (more than 2 x TE = 0.200 m/s; TE 0.100 m/s is the SD of the 3 baseline "
+        "results; no smallest worthwhile change on file)"
     )
 
 
@@ -112,11 +114,16 @@ def test_one_baseline_uses_the_five_percent_convention_on_the_injured_limb(watch
 
 def test_results_within_the_noise_are_ok(watched):
     hop = _checks(watched)["hop_distance"]
-    # 180/182/184: mean 182, SD 2, 2 x TE = 2.83 cm; 181 cm is 1 cm below
+    # 180/182/184: mean 182, SD 2 cm, below the published SEM 4.61 cm (Ross 2002), so
+    # TE = 4.61 and 2 x TE = 9.22 cm; 181 cm is 1 cm below
     assert hop.status == "ok"
+    assert hop.records[-1].baseline_limit == pytest.approx(9.22)
     assert hop.explanation == (
         f"Latest 181 cm ({NOW - timedelta(days=3):%Y-%m-%d}): no decline (baseline mean 182 cm "
-        "of 3 tests, allowed worsening 2 x TE = 2.8 cm)"
+        "of 3 tests, allowed worsening 2 x TE = 9.2 cm; TE 4.6 cm is the published "
+        "reliability SEM 4.61 cm (Ross et al. 2002, lowest of SEM 4.61-17.74 cm over three "
+        "distance hop tests), above the SD 2.0 cm of the 3 baseline results; no smallest "
+        "worthwhile change on file)"
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -11,9 +11,11 @@ from PySide6.QtGui import QColor, QImage, QPalette
 
 import pyqtgraph as pg  # isort: skip  (PySide6 first, then pyqtgraph)
 
+from casemgr.clinical.load import load_summary
 from casemgr.services.athletes import AthleteInput, create_athlete
 from casemgr.services.cases import CaseInput, get_case, move_phase, open_case
 from casemgr.services.dto import MeasureValue
+from casemgr.services.series import LoadSeries
 from casemgr.services.timeline import SessionInput, add_feedback, add_session, record_measures
 from ui.plots import case_plots as plots_module
 from ui.plots.base import EventLines, PhaseBands
@@ -23,7 +25,8 @@ from ui.plots.measures import LevelLines
 
 INJURY = datetime.now(UTC).date() - timedelta(days=10)  # the clinic's (UTC) calendar
 TRICKY = "O'Brien <Jr> & Co"
-SPLITS = {"split_10m": 2.3554, "split_20m": 3.7535, "split_30m": 5.0532}
+# 4 splits: the default start correction is estimated (issue 15; 3 would take a fixed shift)
+SPLITS = {"split_10m": 2.3554, "split_20m": 3.7535, "split_30m": 5.0532, "split_40m": 6.3217}
 
 
 def at(days: int, hour: int = 10) -> datetime:
@@ -202,18 +205,53 @@ def test_load_panel_bars_acwr_and_spike(qtbot, widget):
     data = widget.load
     (bars,) = items_of(widget.load_plot, pg.BarGraphItem)
     assert list(bars.opts["height"][:3]) == [300, 0, 200]
-    acwr = curves(widget.acwr_plot)[0].getData()[1]
-    assert np.allclose(acwr, data.acwr_array(), equal_nan=True)
+    # Corrected (issue 15): this test used to expect a ratio line, "ACWR 0.80" on day 2 and
+    # a spike marker on day 9. With 11 days of data the ratio is building: no line, no spike.
+    assert plotted(curves(widget.acwr_plot)[0]) == ([], [])
     spikes = [
         s
         for s in items_of(widget.acwr_plot, pg.ScatterPlotItem)
         if len(s.data) and s.opts["size"] == 12
     ]
-    spike_x = spikes[0].getData()[0]
-    assert data.days[9] == INJURY + timedelta(days=9)
-    assert data.day_timestamps()[9] in spike_x
+    assert spikes == [] and data.spikes == ()
+    assert "building (11 of 28 days)" in heading_text(widget.acwr_plot)
     text = widget.load_plot.hover_at(data.day_timestamps()[2], 200)
-    assert "load 200 AU" in text and "ACWR 0.80" in text
+    assert "load 200 AU" in text and "ACWR building (3 of 28 days)" in text
+    assert "0.80" not in text
+
+
+def test_load_panel_draws_no_ratio_before_28_days_of_data(qtbot, widget):
+    # 40 days of 100 AU from 1 March 2026, then 1000 AU: a spike on a supported ratio
+    first = date(2026, 3, 1)
+    rows = load_summary(
+        [(first + timedelta(days=i), 100.0) for i in range(40)]
+        + [(first + timedelta(days=40), 1000.0)]
+    )
+    data = LoadSeries(
+        case_id=0,
+        days=tuple(r.date for r in rows),
+        loads=tuple(r.load for r in rows),
+        acute=tuple(r.acute_ewma for r in rows),
+        chronic=tuple(r.chronic_ewma for r in rows),
+        acwr=tuple(r.acwr_ewma for r in rows),
+        spikes=tuple(r.date for r in rows if r.spike),
+        spike_threshold=1.5,
+        sessions=41,
+    )
+    widget.show_load_series(data)
+    xs, ys = plotted(curves(widget.acwr_plot)[0])
+    stamps = list(data.day_timestamps())
+    assert xs == stamps[27:]  # the line starts on the 28th day of data
+    assert ys[:-1] == [pytest.approx(1.0)] * 13 and ys[-1] > 1.5
+    (spikes,) = [
+        s
+        for s in items_of(widget.acwr_plot, pg.ScatterPlotItem)
+        if len(s.data) and s.opts["size"] == 12
+    ]
+    assert list(spikes.getData()[0]) == [stamps[40]]
+    assert "building" not in heading_text(widget.acwr_plot)
+    assert "ACWR building (27 of 28 days)" in widget.load_plot.hover_at(stamps[26], 100)
+    assert "ACWR 1.00" in widget.acwr_plot.hover_at(stamps[27], 1.0)
 
 
 def test_pain_panel_and_pain_limit(qtbot, widget):
@@ -235,9 +273,10 @@ def test_sprint_profile_curve_and_split_averages(qtbot, widget):
     (curve,) = curves(widget.sprint_plot)
     t, v = curve.getData()
     assert v[0] == 0 and v.max() == pytest.approx(8 * (1 - np.exp(-t[-1] / (8 / 6))), rel=2e-3)
-    (scatter,) = [s for s in items_of(widget.sprint_plot, pg.ScatterPlotItem) if len(s.data) == 3]
+    (scatter,) = [s for s in items_of(widget.sprint_plot, pg.ScatterPlotItem) if len(s.data) == 4]
     assert np.allclose(
-        scatter.getData()[1], [10 / 2.3554, 10 / (3.7535 - 2.3554), 10 / (5.0532 - 3.7535)]
+        scatter.getData()[1],
+        [10 / 2.3554, 10 / (3.7535 - 2.3554), 10 / (5.0532 - 3.7535), 10 / (6.3217 - 5.0532)],
     )
     assert widget.sprint_table.rowCount() == 1
     assert widget.sprint_table.item(0, 1).text() == "8.00"  # MSS from the splits

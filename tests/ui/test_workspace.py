@@ -307,6 +307,29 @@ def test_sprint_splits_that_make_no_sense_are_explained_at_once(qtbot, workspace
     assert ws.entry_panel.error_label.text().startswith("Splits: times must increase")
 
 
+def test_sprint_form_shows_the_start_correction_and_a_poor_fit_as_you_type(
+    qtbot, clinic, workspace
+):
+    ws = workspace()
+    form = save(ws, "sprint")
+    assert form.correction_combo.currentData() == "auto"
+    assert (form.mass_spin.maximum(), form.height_spin.maximum()) == (200, 2.3)
+    form.mass_spin.setValue(75)
+    form.height_spin.setValue(1.75)
+    # MSS 8, MAC 8, started 0.5 m behind the first gate: uncorrected MAC would be ~14.
+    qtbot.keyClicks(form.splits_edit, "5:1.078, 10:1.826, 15:2.506, 20:3.158, 30:4.429, 40:5.684")
+    lines = form.result_label.text().splitlines()
+    assert lines[0].startswith("Max sprint speed 8.00 m/s · max acceleration 7.9")
+    assert lines[1].startswith("Start correction: estimated flying distance 0.5")
+    assert "chosen automatically" in lines[1] and len(lines) == 2
+    form.splits_edit.setText("5:1.411, 10:2.091, 15:2.855, 20:3.429, 30:4.781, 40:5.958")
+    assert "Warning: fit RMSE 39 ms is above 30 ms" in form.result_label.text()
+    click_save(qtbot, ws)
+    sprint = next(e for e in entries(clinic, kinds=("measure",)) if e.data.get("test"))
+    assert sprint.data["profile"]["correction_chosen"] == "auto"
+    assert sprint.data["profile"]["warnings"][0].startswith("fit RMSE 39 ms")
+
+
 # -- amend and void ------------------------------------------------------------------------
 
 
@@ -911,3 +934,21 @@ def test_the_header_shows_the_expected_return_of_the_grade_with_its_source(qtbot
     )
     tip = header.day_label.toolTip()
     assert "Prakash 2018: connective-tissue grade 2" in tip and "clinical convention" in tip
+
+
+def test_knee_extension_states_its_convention_and_converts_a_deficit(qtbot, workspace, clinic):
+    ws = workspace()
+    form = save(ws, "measure")
+    row = form.rows[0]
+    row.set_key("ake")
+    assert row.convention_label.isVisibleTo(ws)
+    assert "90° = full extension" in row.convention_label.text()
+    assert "deficit" in row.left_edit.toolTip()
+    row.unit_combo.setCurrentIndex(row.unit_combo.findData("° deficit"))
+    qtbot.keyClicks(row.left_edit, "12")  # left: 12° short of full extension
+    qtbot.keyClicks(row.right_edit, "30")  # right (injured): 30° short
+    click_save(qtbot, ws)
+    assert shown_entries(ws)[0] == "Active knee extension — Active knee extension L 78°, R 60°"
+    row = save(ws, "measure").rows[0]
+    row.set_key("nordic_force")
+    assert not row.convention_label.isVisibleTo(ws)

@@ -61,8 +61,16 @@ class MeasureRow(QWidget):
         self.remove_button.setText("✕")
         self.remove_button.setToolTip(self.tr("Remove this measure"))
         self.remove_button.clicked.connect(lambda: self.removed.emit(self))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.convention_label = QLabel()
+        self.convention_label.setObjectName("measure_convention")
+        self.convention_label.setWordWrap(True)
+        self.convention_label.setTextFormat(Qt.TextFormat.PlainText)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
+        outer.addWidget(self.convention_label)
         layout.addWidget(self.measure_combo, 1)
         layout.addWidget(self.left_edit)
         layout.addWidget(self.right_edit)
@@ -84,6 +92,11 @@ class MeasureRow(QWidget):
         self.left_edit.setVisible(measure.per_limb)
         self.right_edit.setVisible(measure.per_limb)
         self.value_edit.setVisible(not measure.per_limb)
+        convention = self.tr(measure.convention) if measure.convention else ""
+        self.convention_label.setText(convention)
+        self.convention_label.setVisible(bool(convention))
+        for edit in (self.left_edit, self.right_edit, self.value_edit):
+            edit.setToolTip(convention)
         self.unit_combo.clear()
         for unit in self._catalogue.accepted_units(measure.key):
             shown = measure.display_unit if unit == measure.unit else unit

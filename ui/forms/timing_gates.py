@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # numpy and scipy load with the first timing-gate test, not a
 SPRINT_SPLIT_KEYS = {5.0: "split_5m", 10.0: "split_10m", 20.0: "split_20m", 30.0: "split_30m"}
 SPRINT_SPLIT_KEYS[40.0] = "split_40m"
 CORRECTIONS = {
+    "auto": "Automatic (estimated from 4+ splits, else +0.3 s)",
     "none": "No correction",
     "time_shift": "Time shift (+0.3 s)",
     "tc": "Estimated time correction",
@@ -53,13 +54,13 @@ class SprintTestForm(EntryForm):
         self.splits_edit.setPlaceholderText(self.tr("distance:time, e.g. 5:1.20, 10:1.95, 20:3.10"))
         self.mass_spin = QDoubleSpinBox()
         self.mass_spin.setObjectName("sprint_mass")
-        self.mass_spin.setRange(20, 250)
+        self.mass_spin.setRange(20, 200)  # casemgr.clinical.sprint.MASS_RANGE_KG
         self.mass_spin.setDecimals(1)
         self.mass_spin.setSuffix(" kg")
         self.mass_spin.setValue(athlete.body_mass_kg if athlete and athlete.body_mass_kg else 75)
         self.height_spin = QDoubleSpinBox()
         self.height_spin.setObjectName("sprint_height")
-        self.height_spin.setRange(1.0, 2.5)
+        self.height_spin.setRange(1.0, 2.3)  # casemgr.clinical.sprint.HEIGHT_RANGE_M
         self.height_spin.setDecimals(2)
         self.height_spin.setSingleStep(0.01)
         self.height_spin.setSuffix(" m")
@@ -136,13 +137,18 @@ class SprintTestForm(EntryForm):
                 self.profile = None
                 self.result_label.setText(str(exc))
             else:
+                from casemgr.clinical.sprint import correction_text
+
                 p = self.profile
-                self.result_label.setText(
+                lines = [
                     self.tr(
                         "Max sprint speed {0:.2f} m/s · max acceleration {1:.2f} m/s² · "
                         "F0 {2:.2f} N/kg · V0 {3:.2f} m/s · Pmax {4:.2f} W/kg · RMSE {5:.3f} s"
-                    ).format(p.mss, p.mac, p.f0_rel, p.v0, p.pmax_rel, p.rmse)
-                )
+                    ).format(p.mss, p.mac, p.f0_rel, p.v0, p.pmax_rel, p.rmse),
+                    self.tr("Start correction: {0}.").format(correction_text(p)),
+                ]
+                lines += [self.tr("Warning: {0}.").format(w) for w in p.warnings]
+                self.result_label.setText("\n".join(lines))
         self.profile_changed.emit(self.profile)
 
     def _values(self, profile: SprintProfile) -> list[MeasureValue]:
@@ -194,7 +200,10 @@ class SprintTestForm(EntryForm):
     def load_entry(self, entry: EntryInfo) -> None:
         splits = entry.data.get("splits") or []
         self.splits_edit.setText(", ".join(f"{d:g}:{t:g}" for d, t in splits))
-        correction = (entry.data.get("profile") or {}).get("correction", "none")
+        stored = entry.data.get("profile") or {}
+        correction = stored.get("correction", "none")
+        if stored.get("correction_chosen") == "auto":
+            correction = "auto"  # chosen again from the (corrected) splits
         self.correction_combo.setCurrentIndex(max(0, self.correction_combo.findData(correction)))
         profile = entry.data.get("profile") or {}
         if profile.get("mass_kg"):

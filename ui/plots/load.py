@@ -51,7 +51,8 @@ class LoadTab:
 
     def show_load_series(self, data: LoadSeries) -> None:
         """Daily load bars (spike days in red) with the acute and chronic EWMA, and the
-        EWMA ACWR below with the spike threshold."""
+        EWMA ACWR below with the spike threshold: no ratio line, and "building" in the
+        heading and read-out, before ``ratio_days`` days of data."""
         self.load = data
         for plot in (self.load_plot, self.acwr_plot):
             plot.reset()
@@ -129,8 +130,13 @@ class LoadTab:
                     pen=pg.mkPen(SPIKE_COLOUR),
                 )
             )
+        title = self.tr("Acute:chronic workload ratio (EWMA)")
+        if data.building:  # no ratio before a chronic window of data (Williams 2017)
+            title = self.tr("{0}: building ({1} of {2} days)").format(
+                title, len(data.days), data.ratio_days
+            )
         self.acwr_plot.set_heading(
-            self.tr("Acute:chronic workload ratio (EWMA)"),
+            title,
             [
                 (self.acwr_plot.text_colour.name(), "━", self.tr("ACWR")),
                 (SPIKE_COLOUR, "▲", self.tr("spike: a flag to look at, not a risk zone")),
@@ -143,7 +149,9 @@ class LoadTab:
                 day_text(data.days[i]),  # a clinic day
                 self.tr("load {0:.0f} AU").format(data.loads[i]),
                 self.tr("acute {0:.0f} · chronic {1:.0f}").format(data.acute[i], data.chronic[i]),
-                self.tr("ACWR {0}").format("—" if ratio is None else f"{ratio:.2f}"),
+                self.tr("ACWR building ({0} of {1} days)").format(i + 1, data.ratio_days)
+                if i + 1 < data.ratio_days
+                else self.tr("ACWR {0}").format("—" if ratio is None else f"{ratio:.2f}"),
             ]
             if spike[i]:
                 parts.append(self.tr("spike"))

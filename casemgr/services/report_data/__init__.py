@@ -24,7 +24,8 @@ Definitions used by the documents (stated here because the printed figures rely 
   the injury, against the pre-injury weekly mean computed as the readiness engine does
   (sum of results in the 28 days before the injury / number of 7-day blocks with a
   result); session load = sRPE x minutes (Foster 2001); ACWR by EWMA (Williams 2017),
-  shown as a trend, not a risk zone (Impellizzeri 2020).
+  shown as a trend, not a risk zone (Impellizzeri 2020), and only from 28 days of load
+  data ("building (n of 28 days)" before).
 - The **integrity fingerprint** is SHA-256 over the canonical JSON of the document's data
   together with the audit-chain head when it was gathered
   (:func:`casemgr.services.decisions.fingerprint`).

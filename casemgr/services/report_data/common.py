@@ -127,6 +127,7 @@ class CriteriaBlock:
     verdict: str
     summary: str
     rows: tuple[CriterionRow, ...]
+    conventions: tuple[str, ...] = ()  # how the block's measures are measured ("AKE: ...")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from casemgr.clinical.catalogue import load_catalogue
 from casemgr.clinical.protocols import Phase
 from casemgr.clinical.readiness import CriterionResult
 from casemgr.clinical.readiness_text import result_pct_text, shown_pct
@@ -87,4 +88,21 @@ def _block(c: _Case, phase: Phase, as_of: datetime | None, when: str) -> Criteri
         verdict=ev.verdict,
         summary=ev.summary,
         rows=tuple(_criterion_row(c, measures.get(r.key), r) for r in ev.results),
+        conventions=_conventions(
+            alt.measure or cr.measure
+            for cr in phase.criteria
+            if cr.key in {r.key for r in ev.results}
+            for alt in (cr.alternatives or (cr,))
+        ),
     )
+
+
+def _conventions(keys) -> tuple[str, ...]:
+    """The measuring conventions of the measures in a block, once each."""
+    catalogue = load_catalogue()
+    out = {}
+    for key in keys:
+        if key and key in catalogue and catalogue.get(key).convention:
+            measure = catalogue.get(key)
+            out[key] = f"{measure.label}: {measure.convention}"
+    return tuple(out.values())

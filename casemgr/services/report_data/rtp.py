@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from casemgr.clinical.facts import MeasurePoint
 from casemgr.clinical.literature import reference_list
-from casemgr.clinical.load import load_summary
+from casemgr.clinical.load import RATIO_DAYS, load_summary
 from casemgr.clinical.protocols import SIGNAL_DEFAULTS
 from casemgr.permissions import ROLE_LABELS, Actor, Role
 from casemgr.services.report_data.case import _Case, _fmt
@@ -74,6 +74,7 @@ class FvProfile:
     f0_rel: float
     v0: float
     pmax_rel: float | None
+    correction: str = ""  # the start correction of the fit ("" when the test does not say)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class LoadData:
     acwr_day: date | None
     spikes_last_7: int
     spike_threshold: float = SIGNAL_DEFAULTS["spike_ratio"].value
+    #: clinic days of load data from the first session to the report's day: the ratio is
+    #: None ("building") while fewer than ``acwr_days_needed``
+    acwr_days_of_data: int = 0
+    acwr_days_needed: int = RATIO_DAYS
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,10 @@ def _sprint(c: _Case) -> SprintData:
                 better=m.better,
             )
         )
+    from casemgr.clinical.sprint import stored_correction_text  # numpy only with a sprint
+
     profiles = []
+    entries = {e.id: e for e in c.active}
 
     def profile(label: str, f0: MeasurePoint | None, pool: Sequence[MeasurePoint]):
         if f0 is None:
@@ -269,9 +277,16 @@ def _sprint(c: _Case) -> SprintData:
         if v0 is None:
             return
         pmax = same.get("pmax_rel")
+        entry = entries.get(f0.entry_id)
+        stored = (entry.data or {}).get("profile") if entry is not None else None
         profiles.append(
             FvProfile(
-                label, c.day_of(f0.measured_at), f0.value, v0.value, pmax.value if pmax else None
+                label,
+                c.day_of(f0.measured_at),
+                f0.value,
+                v0.value,
+                pmax.value if pmax else None,
+                stored_correction_text(stored, brief=True) if isinstance(stored, dict) else "",
             )
         )
 
@@ -323,7 +338,8 @@ def _load(c: _Case) -> LoadData:
         au = (s.srpe or 0) * s.minutes
         load[week] = load.get(week, 0.0) + au
         count[week] = count.get(week, 0) + 1
-        daily.append((s.day, au))
+        if s.srpe is not None:  # a session without sRPE has no known load (not 0)
+            daily.append((s.day, au))
     weeks = []
     for w in range(n_weeks):
         start = c.row.injury_date + timedelta(days=7 * w)
@@ -339,12 +355,13 @@ def _load(c: _Case) -> LoadData:
             )
         )
     acwr = acwr_day = None
-    spikes = 0
+    spikes = days_of_data = 0
     spike = c.protocol.threshold("spike_ratio")
     if daily:
         summary = load_summary(daily, end=c.today, spike_threshold=spike)
         if summary:
             acwr, acwr_day = summary[-1].acwr_ewma, summary[-1].date
+            days_of_data = summary[-1].days_of_data
             spikes = sum(1 for d in summary[-7:] if d.spike)
     target = _target_for_hsr(c)
     return LoadData(
@@ -356,6 +373,7 @@ def _load(c: _Case) -> LoadData:
         acwr_day=acwr_day,
         spikes_last_7=spikes,
         spike_threshold=spike,
+        acwr_days_of_data=days_of_data,
     )
 
 
@@ -415,6 +433,8 @@ def _references(c: _Case, data: RtpData) -> tuple[str, ...]:
         texts.append(SRPE_LOAD_SOURCE)
     if data.load.acwr_ewma is not None:
         texts += [ACWR_SOURCE, c.protocol.signals.get("spike_ratio", SPIKE).source]
+    elif data.load.acwr_days_of_data:  # "building": the method is still named
+        texts.append(ACWR_SOURCE)
     if data.sprint.profiles:
         texts.append(SPRINT_PROFILE_SOURCE)
     return reference_list(texts, full=data.head.expected_references)

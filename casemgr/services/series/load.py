@@ -2,7 +2,9 @@
 
 A day is a calendar day in the clinic's time zone (the database setting): a session at
 23:30 and one at 00:30 local time are two days of load even when they share a UTC day, and
-a daylight-saving day is one day (of 23 or 25 hours) like any other.
+a daylight-saving day is one day (of 23 or 25 hours) like any other. The series starts at
+the first session with a load (days before it are unknown, not rest days) and the ratio is
+"building" (``None``, no spike) until 28 days of data (Williams et al. 2017; Gabbett 2016).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemgr.clinical.clinic_days import local_day, zone
-from casemgr.clinical.load import DEFAULT_SPIKE_THRESHOLD, load_summary
+from casemgr.clinical.load import DEFAULT_SPIKE_THRESHOLD, RATIO_DAYS, load_summary
 from casemgr.db.base import utcnow
 from casemgr.db.models import TimelineEntry
 from casemgr.permissions import Action, Actor
@@ -27,7 +29,12 @@ from casemgr.services.settings import clinic_zone_name
 
 @dataclass(frozen=True)
 class LoadSeries:
-    """Daily session load (sRPE x minutes, rest days 0) and its EWMA acute:chronic ratio."""
+    """Daily session load (sRPE x minutes, rest days 0) and its EWMA acute:chronic ratio.
+
+    ``days`` start at the first session, so day ``i`` has ``i + 1`` days of data; ``acwr`` is
+    None on the first ``ratio_days - 1`` days (the ratio is building) and spikes are only
+    raised on a shown ratio.
+    """
 
     case_id: int
     days: tuple[date, ...]
@@ -40,6 +47,12 @@ class LoadSeries:
     sessions: int
     phases: tuple[PhasePeriod, ...] = ()
     timezone: str = "UTC"  # the clinic's zone: what a "day" of ``days`` is
+    ratio_days: int = RATIO_DAYS  # days of data before a ratio is shown
+
+    @property
+    def building(self) -> bool:
+        """True while the series is shorter than ``ratio_days``: no ratio to show yet."""
+        return len(self.days) < self.ratio_days
 
     def day_timestamps(self, hour: int = 12) -> np.ndarray:
         """POSIX seconds of each day at *hour* in the clinic's zone (bar centres at noon)."""
@@ -67,7 +80,8 @@ def load_series(
     from the first session to *until* (default: the clinic's today as of *as_of*, default
     now), with the EWMA acute (7 d) and chronic (28 d) loads, their ratio and the spike days
     (EWMA ACWR above *spike_threshold*, default the protocol's ``spike_ratio``; Williams et
-    al. 2017)."""
+    al. 2017). Sessions without a load are unknown, not rest days: they neither start the
+    series nor add 0 to it."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     if spike_threshold is None:
         spike_threshold = spike_ratio(case.protocol.definition)

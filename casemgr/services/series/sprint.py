@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from casemgr.clinical.clinic_days import day_start
 from casemgr.clinical.errors import ClinicalDataError
-from casemgr.clinical.sprint import SprintFitError, fit_sprint_profile, predict_velocity
+from casemgr.clinical.sprint import (
+    SprintFitError,
+    correction_text,
+    fit_sprint_profile,
+    predict_velocity,
+    stored_correction_text,
+)
 from casemgr.db.models import Athlete, Measure, TimelineEntry
 from casemgr.permissions import Action, Actor
 from casemgr.services.base import load_case
@@ -49,6 +55,7 @@ class SprintTest:
     v0: float | None = None
     pmax_rel: float | None = None
     rmse: float | None = None
+    correction: str = ""  # the start correction used, e.g. "estimated flying distance 0.20 m"
 
     @property
     def mac(self) -> float:
@@ -108,8 +115,9 @@ def sprint_profiles(
     """The *latest* timing-gate tests of the case and the latest pre-injury baseline test,
     oldest first, each with its mono-exponential profile: the one stored with the test
     (``data["profile"]`` with ``mss`` and ``tau`` or ``mac``) when there is one, else fitted
-    to the test's splits (``data["splits"]``, else its ``split_*`` results) without a start
-    correction. Tests whose splits cannot be fitted are left out."""
+    to the test's splits (``data["splits"]``, else its ``split_*`` results) with the default
+    start correction (chosen from the splits, :func:`fit_sprint_profile`). Each says which
+    correction it used. Tests whose splits cannot be fitted are left out."""
     case = load_case(session, actor, case_id, Action.VIEW_CLINICAL)
     athlete = session.get(Athlete, case.athlete_id)
     rows = _case_measures(session, case, SPLIT_KEYS)
@@ -164,6 +172,7 @@ def sprint_profiles(
                     _float(profile.get("v0")),
                     _float(profile.get("pmax_rel")),
                     _float(profile.get("rmse")),
+                    stored_correction_text(profile) if isinstance(profile, dict) else "",
                 )
             )
             continue
@@ -186,6 +195,7 @@ def sprint_profiles(
                 fit.v0 if known_body else None,
                 fit.pmax_rel if known_body else None,
                 fit.rmse,
+                correction_text(fit),
             )
         )
     return tuple(tests)

@@ -172,3 +172,58 @@ def test_catalogue_entry_with_bad_direction_is_refused(tmp_path) -> None:
     )
     with pytest.raises(ClinicalDataError, match="m.toml: measures.x: better must be one of"):
         load_catalogue(bad)
+
+
+def test_published_reliability_figures_carry_their_source(cat) -> None:
+    ake = cat.get("ake").reliability
+    assert (ake.kind, ake.value, ake.source) == ("sem", 5.3, "Reurink et al. 2013")
+    assert ake.amount(80.0) == 5.3 and ake.describe("deg") == "SEM 5.3 deg"
+    nordic = cat.get("nordic_force").reliability
+    assert (nordic.kind, nordic.value) == ("cv", 5.8) and nordic.source.startswith("Opar")
+    assert nordic.amount(400.0) == pytest.approx(23.2) and nordic.describe() == "CV 5.8%"
+    hop = cat.get("hop_distance").reliability
+    assert (hop.kind, hop.value) == ("sem", 4.61) and hop.source.startswith("Ross")
+    # No attributable figure: no floor, and no smallest worthwhile change on file yet.
+    assert cat.get("max_velocity").reliability is None
+    assert all(m.swc is None for m in cat)
+
+
+def _one_measure(extra: str) -> str:
+    return f'[measures.x]\nlabel = "X"\nunit = "N"\nrange = [0, 1000]\n{extra}\n'
+
+
+def test_reliability_and_swc_tables_are_read(tmp_path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(
+        _one_measure(
+            'reliability = { sem = 20, source = "A 2020" }\n'
+            'swc = { pct = 2.5, source = "clinical convention" }'
+        ),
+        encoding="utf-8",
+    )
+    x = load_catalogue(path).get("x")
+    assert (x.reliability.kind, x.reliability.value, x.reliability.source) == ("sem", 20, "A 2020")
+    assert x.swc.amount(400.0) == pytest.approx(10.0) and x.swc.describe() == "SWC 2.5%"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("reliability = 5", "reliability must be a table"),
+        (
+            'reliability = { cv = 5, sem = 2, source = "A" }',
+            "reliability needs exactly one of cv or sem",
+        ),
+        ('reliability = { pct = 5, source = "A" }', "reliability needs exactly one of cv or sem"),
+        ('swc = { cv = 5, source = "A" }', "swc needs exactly one of pct or value"),
+        ('swc = { value = -1, source = "A" }', "swc.value must be a positive number"),
+        ('swc = { value = "1", source = "A" }', "swc.value must be a number"),
+        ("reliability = { cv = 5 }", "reliability needs a source"),
+        ('reliability = { cv = 5, source = " " }', "reliability needs a source"),
+    ],
+)
+def test_bad_reliability_or_swc_is_refused(tmp_path, extra, message) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text(_one_measure(extra), encoding="utf-8")
+    with pytest.raises(ClinicalDataError, match=f"m.toml: measures.x: {message}"):
+        load_catalogue(path)

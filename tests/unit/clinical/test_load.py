@@ -16,6 +16,7 @@ from casemgr.clinical.load import (
     acwr_rolling,
     acwr_rolling_coupled,
     acwr_rolling_uncoupled,
+    building_text,
     daily_load_series,
     ewma,
     load_summary,
@@ -61,15 +62,22 @@ def test_daily_series_sums_per_day_and_fills_rest_days() -> None:
 
 
 def test_daily_series_range() -> None:
+    # Corrected (issue 15): this test used to expect day -1 as a rest day (0 AU) and two rest
+    # days for no sessions at all. Days before the first session are unknown, not zero: the
+    # series starts at the first session however early ``start`` is.
     sessions = [(day(0), 100.0), (day(2), 200.0), (day(5), 50.0)]
     assert daily_load_series(sessions, start=day(-1), end=day(3)) == [
-        (day(-1), 0.0),
-        (day(0), 100.0),
+        (day(0), 100.0),  # nothing before the first session
         (day(1), 0.0),
         (day(2), 200.0),
         (day(3), 0.0),  # day 5 is outside the range
     ]
-    assert daily_load_series([], start=day(0), end=day(1)) == [(day(0), 0.0), (day(1), 0.0)]
+    assert daily_load_series(sessions, start=day(1), end=day(2)) == [
+        (day(1), 0.0),
+        (day(2), 200.0),
+    ]
+    assert daily_load_series(sessions, end=day(-1)) == []  # ends before anything is known
+    assert daily_load_series([], start=day(0), end=day(1)) == []
     with pytest.raises(ValueError, match="after end"):
         daily_load_series(sessions, start=day(3), end=day(1))
 
@@ -319,6 +327,10 @@ def test_summary_spike_and_fields() -> None:
     assert last.acwr_coupled == pytest.approx((1600 / 7) / (3700 / 28))
     assert last.acwr_uncoupled == pytest.approx((1600 / 7) / 100)
     assert rows[26].acwr_coupled is None and rows[27].acwr_coupled == pytest.approx(1.0)
+    # the EWMA ratio is building for 27 days and shown from the 28th day of data
+    assert [r.days_of_data for r in rows] == list(range(1, 30))
+    assert all(r.building and r.acwr_ewma is None for r in rows[:27])
+    assert not rows[27].building and rows[27].acwr_ewma == pytest.approx(1.0)
     assert rows[5].monotony is None and rows[6].monotony is None  # SD 0 on flat days
     assert last.monotony is not None and last.strain == pytest.approx(1600 * last.monotony)
     # Threshold is a parameter.
@@ -354,3 +366,47 @@ def test_summary_gaps_are_rest_days_and_zero_chronic() -> None:
 def test_summary_empty() -> None:
     assert load_summary([]) == []
     assert load_summary([], start=day(0), end=day(5)) == []
+
+
+# --- a ratio waits for data -------------------------------------------------------------
+
+
+def test_ewma_ratio_is_building_until_28_days_of_data() -> None:
+    # 9 days of sessions: no ratio and no spike, even on a tripled load
+    daily = [(day(i), 100.0) for i in range(8)] + [(day(8), 900.0)]
+    rows = load_summary(daily)
+    assert len(rows) == 9 and rows[-1].days_of_data == 9
+    raw = acwr_ewma([load for _, load in daily])[-1]
+    assert raw is not None and raw > 1.5  # the raw ratio would have been a "spike"
+    assert all(r.building and r.acwr_ewma is None and not r.spike for r in rows)
+    assert building_text(rows[-1].days_of_data) == "building (9 of 28 days)"
+    # the EWMAs themselves are computed from day 1 (a ratio shown later is warmed up)
+    assert rows[1].acute_ewma == pytest.approx(100.0)
+    # 30 days: a ratio from the 28th day on
+    rows = load_summary([(day(i), 100.0) for i in range(30)])
+    assert [r.acwr_ewma is None for r in rows] == [True] * 27 + [False] * 3
+    assert rows[-1].acwr_ewma == pytest.approx(1.0) and building_text(5, 7) == (
+        "building (5 of 7 days)"
+    )
+    # the window follows the chronic span
+    assert load_summary([(day(i), 100.0) for i in range(7)], acute=3, chronic=7)[-1].acwr_ewma == (
+        pytest.approx(1.0)
+    )
+
+
+def test_no_artificial_spike_from_the_days_before_the_first_session() -> None:
+    # Injury on day 0, first session on day 20, then 100 AU a day for 30 days. Zero-filling
+    # the 20 unknown days would seed both EWMAs with 0 and make day 20 a spike:
+    # acute 0.25*100 = 25, chronic 2/29*100 = 6.9 -> ratio 3.6 on the first session.
+    sessions = [(day(20 + i), 100.0) for i in range(30)]
+    zero_filled = [load for _, load in [(day(i), 0.0) for i in range(20)] + sessions]
+    assert acwr_ewma(zero_filled)[20] == pytest.approx(0.25 / (2 / 29))  # what it would say
+    rows = load_summary(sessions, start=day(0), end=day(49))
+    assert rows[0].date == day(20) and rows[0].days_of_data == 1  # nothing before day 20
+    assert not any(r.spike for r in rows)
+    assert [r.acwr_ewma for r in rows if r.acwr_ewma is not None] == [pytest.approx(1.0)] * 3
+    # starting the series at the injury day adds no rest days before the first session
+    assert daily_load_series(sessions, start=day(0))[0] == (day(20), 100.0)
+    # a real spike after 28 days of data is still flagged
+    late = [*sessions, (day(50), 1000.0)]
+    assert load_summary(late)[-1].spike is True

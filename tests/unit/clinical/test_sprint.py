@@ -16,12 +16,14 @@ from casemgr.clinical.sprint import (
     SprintFitError,
     SprintProfile,
     air_resistance_k,
+    correction_text,
     fit_sprint_profile,
     parse_splits,
     predict_acceleration,
     predict_distance,
     predict_time,
     predict_velocity,
+    stored_correction_text,
 )
 
 REL = 1e-3
@@ -83,7 +85,8 @@ def test_predict_time_rejects_negative_distance() -> None:
 
 
 def test_fit_noise_free_vectors_and_profile() -> None:
-    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75)
+    # The published vector is stated without a start correction (the default now chooses one).
+    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75, correction="none")
     assert p.mss == pytest.approx(8.0, rel=REL)
     assert p.mac == pytest.approx(6.0, rel=REL)
     assert p.tau == pytest.approx(4.0 / 3.0, rel=REL)
@@ -156,7 +159,7 @@ def test_fixed_flying_distance_recovers_model() -> None:
     assert other.fd == 0.2
     assert other.rmse > 10 * p.rmse
     # Ignoring the flying start overestimates acceleration.
-    plain = fit_sprint_profile(GATES, times, mass_kg=80, height_m=1.8)
+    plain = fit_sprint_profile(GATES, times, mass_kg=80, height_m=1.8, correction="none")
     assert plain.mac > p.mac * 1.2
 
 
@@ -184,7 +187,7 @@ def test_time_correction_is_estimated() -> None:
     old = fit_sprint_profile(DIST, observed, 75, 1.75, correction="time_correction")
     assert old == p
     # Without a correction the same data fit worse and inflate MAC.
-    plain = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75)
+    plain = fit_sprint_profile(DIST, observed, mass_kg=75, height_m=1.75, correction="none")
     assert plain.rmse > 10 * p.rmse
     assert plain.mac > p.mac
 
@@ -296,6 +299,13 @@ def test_parse_splits_ok() -> None:
         ("5:1.20,10,20:3.1", "split '10' is not distance:time"),
         ("5:1.20,10:1.9:2,20:3.1", "split '10:1.9:2' is not distance:time"),
         ("5:1.20,10:nan,20:3.1", "split '10:nan' is not distance:time"),
+        ("5:1.20,10:inf,20:3.1", "split '10:inf' is not distance:time .*finite"),
+        ("5:1e20,10:2e20,20:3e20", "mean speed over the first 5 m .* outside 1-12.5 m/s"),
+        ("5:0.2,10:1.95,20:3.1", "mean speed over the first 5 m would be 25"),
+        ("5:1.2,10:1.95,20:30", "mean speed over 10-20 m"),
+        ("0.5:0.3,10:1.95,20:3.1", "distance 0.5 m is outside 1-100 m"),
+        ("5:1.2,10:1.95,200:30", "distance 200 m is outside 1-100 m"),
+        ("5:1.20,10:1.95,20:1.9", "times must increase"),
         ("5:1.20,10:1.95", "at least 3 splits"),
         ("", "no splits"),
         ("5:1.20,5:1.95,20:3.1", "distances must increase"),
@@ -347,3 +357,145 @@ def test_implausible_splits_raise_fit_error() -> None:
     # Decelerating athlete: splits get slower and slower.
     with pytest.raises(SprintFitError):
         fit_sprint_profile((10, 20, 30, 40), (1.0, 3.0, 6.0, 10.0), mass_kg=75, height_m=1.75)
+
+
+# --- default start correction, checked input, warnings (issue 15) ---------------------------
+
+# Splits of MSS 8 m/s, MAC 8 m/s^2 from a start 0.5 m behind the first gate (the clock starts
+# when the athlete breaks the first beam): observed = t(d + 0.5) - t(0.5).
+BEHIND_MSS, BEHIND_MAC, BEHIND_FD = 8.0, 8.0, 0.5
+
+
+def _behind(gates=GATES) -> np.ndarray:
+    tau = BEHIND_MSS / BEHIND_MAC
+    return np.asarray(
+        predict_time(np.array(gates) + BEHIND_FD, BEHIND_MSS, tau)
+        - predict_time(BEHIND_FD, BEHIND_MSS, tau)
+    )
+
+
+@pytest.mark.parametrize("gates", [GATES, (5.0, 10.0, 20.0, 30.0)], ids=["6 gates", "4 gates"])
+def test_default_corrects_a_start_behind_the_first_gate(gates) -> None:
+    times = _behind(gates)
+    none = fit_sprint_profile(gates, times, 75, 1.75, correction="none")
+    assert none.mac > 1.6 * BEHIND_MAC  # uncorrected: ~14 m/s^2 for a true 8
+    p = fit_sprint_profile(gates, times, 75, 1.75)
+    assert p.mac == pytest.approx(BEHIND_MAC, rel=0.10)
+    assert p.mss == pytest.approx(BEHIND_MSS, rel=0.10)
+    assert p.correction == "fd" and p.fd == pytest.approx(BEHIND_FD, abs=0.01)
+    assert p.correction_chosen == "auto"
+    assert "RMSE" in p.correction_reason
+    assert correction_text(p).startswith("estimated flying distance 0.50 m, chosen automatically")
+    d = p.as_dict()
+    assert d["correction"] == "fd" and d["correction_chosen"] == "auto" and d["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("times", "mss", "mac", "fd"), [(JOHN, 7.996, 7.524, 0.197), (JIM, 7.998, 9.031, 0.494)]
+)
+def test_default_matches_the_flying_distance_vectors(times, mss: float, mac: float, fd) -> None:
+    p = fit_sprint_profile(GATES, times, mass_kg=75, height_m=1.75)
+    assert p.correction == "fd" and p.correction_chosen == "auto"
+    assert (p.mss, p.mac) == pytest.approx((mss, mac), rel=REL)
+    assert p.fd == pytest.approx(fd, rel=1e-2)
+
+
+def test_default_on_the_noise_free_vector_still_matches() -> None:
+    p = fit_sprint_profile(DIST, TIMES, mass_kg=75, height_m=1.75)
+    assert p.correction_chosen == "auto" and p.correction in ("fd", "tc")
+    assert (p.mss, p.mac, p.f0, p.v0) == pytest.approx((8.0, 6.0, 450.0, 8.3332), rel=REL)
+
+
+def test_time_correction_wins_when_it_fits_clearly_better() -> None:
+    # The clock started 0.2 s before the athlete moved: times too long, which no flying
+    # distance (FD >= 0 only shortens them) can describe.
+    observed = _times(8, 6, GATES) + 0.2
+    p = fit_sprint_profile(GATES, observed, 75, 1.75)
+    assert p.correction == "tc" and p.tc == pytest.approx(0.2, abs=1e-3)
+    assert (p.mss, p.mac) == pytest.approx((8.0, 6.0), rel=REL)
+    assert p.correction_reason.startswith("it fits better than the flying distance (RMSE 0.0 vs")
+    fd = fit_sprint_profile(GATES, observed, 75, 1.75, correction="fd")
+    assert fd.rmse > 0.02 and fd.mac < 5.0  # what the other choice would have reported
+
+
+def test_fewer_than_four_splits_use_the_fixed_time_shift() -> None:
+    p = fit_sprint_profile(DIST[:3], TIMES[:3], 75, 1.75)
+    assert p.correction == "time_shift" and p.time_shift == 0.3
+    assert p.correction_chosen == "auto"
+    assert "with 3 splits" in p.correction_reason
+    assert correction_text(p).startswith("fixed time shift +0.30 s, chosen automatically")
+    shifted = fit_sprint_profile(DIST[:3], TIMES[:3], 75, 1.75, correction="time_shift")
+    assert (p.mss, p.mac) == (shifted.mss, shifted.mac)
+
+
+def test_an_explicit_correction_is_kept_and_said() -> None:
+    p = fit_sprint_profile(GATES, _behind(), 75, 1.75, correction="none")
+    assert p.correction == "none" and p.correction_chosen == "given"
+    assert correction_text(p) == "none (as requested)"
+    tc = fit_sprint_profile(GATES, _behind(), 75, 1.75, correction="tc")
+    assert tc.correction == "tc" and correction_text(tc).endswith("s (as requested)")
+
+
+def test_stored_correction_text_of_old_and_new_entries() -> None:
+    assert stored_correction_text({"correction": "none"}) == "none"
+    assert stored_correction_text({"correction": "fd", "fd": 0.2}) == (
+        "estimated flying distance 0.20 m"
+    )
+    assert stored_correction_text({"mss": 8.0}) == ""
+    p = fit_sprint_profile(GATES, JOHN, 75, 1.75)
+    stored = json.loads(json.dumps(p.as_dict()))
+    assert stored_correction_text(stored) == correction_text(p)
+    assert stored_correction_text(stored, brief=True) == (
+        "estimated flying distance 0.20 m (chosen automatically)"
+    )
+
+
+def test_a_poor_fit_is_returned_with_a_warning() -> None:
+    noisy = _times(8, 8, GATES) + np.array([0.04, -0.04, 0.04, -0.04, 0.04, -0.04])
+    p = fit_sprint_profile(GATES, noisy, 75, 1.75)
+    assert p.rmse > 0.030
+    assert len(p.warnings) == 1 and p.warnings[0].startswith("fit RMSE 39 ms is above 30 ms")
+    assert p.as_dict()["warnings"] == list(p.warnings)
+    good = fit_sprint_profile(GATES, JOHN, 75, 1.75)
+    assert good.warnings == ()
+
+
+@pytest.mark.parametrize("correction", ["auto", "none", "tc", "fd"])
+def test_an_unfittable_sprint_is_an_error_never_the_start_values(correction: str) -> None:
+    # Constant 5 m/s from the first metre: no acceleration phase to fit.
+    with pytest.raises(SprintFitError):
+        fit_sprint_profile((10, 20, 30, 40), (2.0, 4.0, 6.0, 8.0), 75, 1.75, correction=correction)
+
+
+@pytest.mark.parametrize(
+    ("mass", "height", "message"),
+    [
+        (7500, 1.75, "body mass 7500 kg is outside 20-200 kg"),
+        (19.9, 1.75, "body mass 19.9 kg is outside 20-200 kg"),
+        (75, 175, "175 looks like centimetres: give the height in metres"),
+        (75, 1e-100, "height 1e-100 m is outside 1-2.3 m"),
+        (75, 2.5, "height 2.5 m is outside 1-2.3 m"),
+        (75, 0.99, "height 0.99 m is outside"),
+        (math.nan, 1.75, "mass_kg must be a positive number"),
+        (75, math.inf, "height_m must be a positive number"),
+    ],
+)
+def test_body_mass_and_height_are_checked(mass: float, height: float, message: str) -> None:
+    with pytest.raises(ClinicalDataError, match=message):
+        fit_sprint_profile(DIST, TIMES, mass, height)
+
+
+@pytest.mark.parametrize("correction", ["auto", "none", "time_shift", "tc", "fd", "fd_fixed"])
+@pytest.mark.parametrize(
+    ("distances", "times", "message"),
+    [
+        ((5, 10, 20), (1e20, 2e20, 3e20), "mean speed over the first 5 m"),
+        ((5, 10, 20, 30), (1.2, 1.9, 1.8, 4.3), "times must increase"),
+        ((5, 10, 20, 30), (1.2, 1.9, math.nan, 4.3), "not a positive number"),
+        ((5, 10, 20, 30), (1.2, 1.9, math.inf, 4.3), "not a positive number"),
+        ((5, 10, 20, 150), (1.2, 1.9, 3.1, 16.0), "150 m is outside 1-100 m"),
+    ],
+)
+def test_bad_splits_are_refused_by_every_correction(correction, distances, times, message):
+    with pytest.raises(ClinicalDataError, match=message):
+        fit_sprint_profile(distances, times, 75, 1.75, correction=correction)

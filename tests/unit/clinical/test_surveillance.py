@@ -1,18 +1,21 @@
-"""Surveillance after return to play (DOMAIN.md section 6)."""
+"""Surveillance after return to play: typical error, floors, SWC, band, case flags."""
 
 from __future__ import annotations
 
 import math
+import random
 from datetime import datetime, timedelta
 
 import pytest
 
+from casemgr.clinical.catalogue import Figure
 from casemgr.clinical.surveillance import (
     CaseFlag,
     DeclineRecord,
     case_flag,
     decline_flags,
     typical_error,
+    typical_error_of_pairs,
 )
 
 T0 = datetime(2024, 5, 1, 10, 0)
@@ -29,10 +32,18 @@ def series(*values: float) -> list[tuple[datetime, float]]:
 # --- typical error --------------------------------------------------------------------------
 
 
-def test_typical_error_hand_computed() -> None:
-    # mean 9.1; sample SD = sqrt((0.1^2 + 0.1^2 + 0) / 2) = 0.1; TE = 0.1 / sqrt(2)
-    assert typical_error([9.0, 9.2, 9.1]) == pytest.approx(0.1 / math.sqrt(2))
+def test_typical_error_is_the_sd_of_repeated_results() -> None:
+    # mean 9.1; sample SD = sqrt((0.1^2 + 0.1^2 + 0) / 2) = 0.1 = TE (Hopkins 2000)
+    assert typical_error([9.0, 9.2, 9.1]) == pytest.approx(0.1)
     assert typical_error([5.0, 5.0]) == 0.0
+
+
+def test_typical_error_of_test_retest_pairs() -> None:
+    # differences 0.2, -0.2, 0.0: SD 0.2; TE = 0.2 / sqrt 2
+    pairs = [(9.0, 9.2), (9.4, 9.2), (8.8, 8.8)]
+    assert typical_error_of_pairs(pairs) == pytest.approx(0.2 / math.sqrt(2))
+    with pytest.raises(ValueError, match="at least 2 test-retest pairs"):
+        typical_error_of_pairs([(9.0, 9.1)])
 
 
 def test_typical_error_needs_two_values() -> None:
@@ -46,16 +57,155 @@ def test_typical_error_needs_two_values() -> None:
 
 
 def test_typical_error_rule_with_three_baselines() -> None:
-    # limit = 2 x TE = 2 x 0.0707 = 0.1414; 9.0 is 0.1 below 9.1 (ok), 8.9 is 0.2 below (flag)
-    records = decline_flags([9.0, 9.2, 9.1], series(9.0, 8.9), True, measure="max_velocity")
+    # TE = SD 0.1, limit = 2 x TE = 0.2; 8.95 is 0.15 below 9.1 (ok), 8.85 is 0.25 below (flag)
+    records = decline_flags([9.0, 9.2, 9.1], series(8.95, 8.85), True, measure="max_velocity")
     ok, bad = records
     assert ok.baseline_rule == bad.baseline_rule == "typical_error"
     assert ok.convention is False
-    assert ok.baseline_limit == pytest.approx(2 * 0.1 / math.sqrt(2))
+    assert ok.baseline_limit == pytest.approx(0.2)
     assert ok.flagged is False and ok.reasons == () and ok.reason == "no decline"
     assert bad.flagged is True and bad.baseline_flag is True and bad.band_flag is False
-    assert bad.reason == "max_velocity 8.9 is 0.2 below baseline 9.1 (limit 2 x TE = 0.14)"
-    assert bad.change_pct == pytest.approx((8.9 - 9.1) / 9.1 * 100)
+    assert bad.reason == (
+        "max_velocity 8.85 is 0.25 below baseline 9.1 (limit 2 x TE = 0.2; TE 0.1 is the SD "
+        "of the 3 baseline results; no smallest worthwhile change on file)"
+    )
+    assert bad.change_pct == pytest.approx((8.85 - 9.1) / 9.1 * 100)
+    te = bad.te_limit
+    assert (te.count, te.floor, te.swc, te.multiplier) == (3, None, None, 2.0)
+    assert te.estimate == te.te == pytest.approx(0.1)
+
+
+def test_the_old_sqrt2_limit_no_longer_flags() -> None:
+    # 0.15 below: beyond 2 x SD / sqrt 2 = 0.141 (the former rule), within 2 x TE = 0.2.
+    assert decline_flags([9.0, 9.2, 9.1], series(8.95), True)[0].flagged is False
+
+
+SEM = Figure("sem", 5.3, "Reurink et al. 2013")
+CV = Figure("cv", 5.8, "Opar et al. 2013")
+
+
+def test_published_reliability_is_a_floor_of_the_typical_error() -> None:
+    # AKE baseline 80/81/82 deg: SD 1 deg < SEM 5.3 deg, so TE = 5.3 and the limit 10.6 deg.
+    records = decline_flags(
+        [80.0, 81.0, 82.0], series(72.0, 70.0), True, measure="AKE", reliability=SEM, unit="deg"
+    )
+    ok, bad = records
+    assert ok.baseline_limit == pytest.approx(10.6) and ok.flagged is False  # 9 deg below
+    assert bad.flagged is True and bad.te_limit.floor_used
+    assert bad.reason == (
+        "AKE 70 is 11 below baseline 81 (limit 2 x TE = 10.6; TE 5.3 is the published "
+        "reliability SEM 5.3 deg (Reurink et al. 2013), above the SD 1 of the 3 baseline "
+        "results; no smallest worthwhile change on file)"
+    )
+    # A noisier baseline than the floor keeps its own SD: SD 10 deg > 5.3.
+    noisy = decline_flags([70.0, 80.0, 90.0], series(70.0), True, reliability=SEM)[0]
+    assert noisy.te_limit.te == pytest.approx(10.0) and not noisy.te_limit.floor_used
+    assert "is the SD of the 3 baseline results" in (noisy.te_limit.text())
+
+
+def test_a_cv_floor_is_taken_of_the_baseline_mean() -> None:
+    # Nordic 395/400/405 N: SD 5 N; CV 5.8% of 400 N = 23.2 N, so 2 x TE = 46.4 N.
+    rec = decline_flags([395.0, 400.0, 405.0], series(353.0), True, reliability=CV)[0]
+    assert rec.te_limit.floor == pytest.approx(23.2)
+    assert rec.baseline_limit == pytest.approx(46.4)
+    assert rec.flagged is True  # 47 N below
+    assert "TE 23.2 is the published reliability CV 5.8% (Opar et al. 2013)" in rec.reason
+    assert not decline_flags([395.0, 400.0, 405.0], series(354.0), True, reliability=CV)[0].flagged
+
+
+def test_a_decline_must_also_exceed_the_smallest_worthwhile_change() -> None:
+    # SD 0.1, 2 x TE = 0.2; SWC 3% of 9.1 = 0.273: 0.25 below is within the SWC.
+    swc = Figure("pct", 3.0, "clinical convention")
+    base = [9.0, 9.2, 9.1]
+    ok, bad = decline_flags(base, series(8.85, 8.8), True, measure="v", swc=swc, unit="m/s")
+    assert ok.baseline_limit == pytest.approx(0.273) and ok.flagged is False
+    assert bad.flagged is True
+    assert bad.reason == (
+        "v 8.8 is 0.3 below baseline 9.1 (limit smallest worthwhile change 0.27 (SWC 3%, "
+        "clinical convention), above 2 x TE = 0.2; TE 0.1 is the SD of the 3 baseline results)"
+    )
+    # An SWC below k x TE: k x TE decides, and the flag still names the SWC.
+    small = Figure("value", 0.05, "test figure")
+    rec = decline_flags(base, series(8.85), True, swc=small, unit="m/s")[0]
+    assert rec.baseline_limit == pytest.approx(0.2) and rec.flagged is True
+    assert rec.reason.endswith(
+        "(limit 2 x TE = 0.2; TE 0.1 is the SD of the 3 baseline results; smallest worthwhile "
+        "change 0.05 (SWC 0.05 m/s, test figure))"
+    )
+
+
+def test_floor_and_swc_do_not_touch_the_percent_and_band_rules() -> None:
+    # Two baselines: the 5% convention, whatever the floor or SWC.
+    rec = decline_flags([100.0, 100.0], series(94.0), True, reliability=CV, swc=CV)[0]
+    assert rec.baseline_rule == "percent" and rec.te_limit is None and rec.flagged
+    prev = (100.0, 102.0, 98.0, 101.0, 99.0)
+    low = decline_flags([], series(*prev, 96.0), True, reliability=SEM)[-1]
+    assert low.band_flag is True
+
+
+# --- false flags of stable athletes ---------------------------------------------------------
+
+
+def _t_tail(t: float, df: int, steps: int = 4000) -> float:
+    """P(T > t) for Student's t with *df* degrees of freedom (Simpson's rule, t >= 0)."""
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def f(x: float) -> float:
+        return c * (1 + x * x / df) ** (-(df + 1) / 2)
+
+    h = t / steps
+    total = f(0.0) + f(t) + sum((4 if i % 2 else 2) * f(i * h) for i in range(1, steps))
+    return 0.5 - total * h / 3
+
+
+def test_t_tail_matches_the_closed_form_for_two_degrees_of_freedom() -> None:
+    for t in (0.5, 1.2247, 1.7321, 3.0):
+        assert _t_tail(t, 2) == pytest.approx(0.5 * (1 - t / math.sqrt(t * t + 2)), abs=1e-9)
+
+
+def expected_false_flag_rate(n: int, k: float) -> float:
+    """Stable athlete, n baseline results, no floor or SWC: mean - result is N(0, s^2 (1 +
+    1/n)) and TE the sample SD, so P(flag) = P(T(n - 1) > k / sqrt(1 + 1/n))."""
+    return _t_tail(k / math.sqrt(1 + 1 / n), n - 1)
+
+
+@pytest.mark.parametrize(("n", "expected"), [(3, 0.1127), (5, 0.0710)])
+def test_stable_athletes_are_flagged_at_the_rate_the_rule_implies(n: int, expected: float) -> None:
+    """20000 simulated stable athletes (true value 100, noise SD 3, seed fixed): n baseline
+    results and one later result each; the share of flagged results matches the t
+    distribution within 4 binomial standard errors, and is far from the former sqrt 2 rule."""
+    assert expected_false_flag_rate(n, 2.0) == pytest.approx(expected, abs=5e-4)
+    rng = random.Random(20001 + n)
+    athletes = 20000
+    flagged = 0
+    for _ in range(athletes):
+        baseline = [rng.gauss(100.0, 3.0) for _ in range(n)]
+        record = decline_flags(baseline, [(T0, rng.gauss(100.0, 3.0))], True)[0]
+        assert record.baseline_rule == "typical_error" and not record.band_flag
+        flagged += record.flagged
+    rate = flagged / athletes
+    expected_rate = expected_false_flag_rate(n, 2.0)
+    se = math.sqrt(expected_rate * (1 - expected_rate) / athletes)
+    assert abs(rate - expected_rate) < 4 * se, (rate, expected_rate)
+    former = expected_false_flag_rate(n, 2.0 / math.sqrt(2))  # 17.3% (n = 3), 13.3% (n = 5)
+    assert rate < former - 10 * se
+
+
+def test_a_floor_above_the_noise_lowers_the_false_flag_rate() -> None:
+    # True noise SD 3 with a published floor of 6 (SEM): TE >= 6, so a stable result is
+    # flagged only beyond 12 below the mean: P(Z > 12 / (3 sqrt(4/3))) = P(Z > 3.46) ~ 0.03%.
+    rng = random.Random(7)
+    floor = Figure("sem", 6.0, "test figure")
+    flags = sum(
+        decline_flags(
+            [rng.gauss(100.0, 3.0) for _ in range(3)],
+            [(T0, rng.gauss(100.0, 3.0))],
+            True,
+            reliability=floor,
+        )[0].flagged
+        for _ in range(5000)
+    )
+    assert flags / 5000 < 0.005
 
 
 def test_percent_rule_with_fewer_than_three_baselines() -> None:
