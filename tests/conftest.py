@@ -56,7 +56,19 @@ def database(db_url):
 
     db = open_database(db_url, create=True)
     yield db
+    _wait_for_background_work()
     db.dispose()
+
+
+def _wait_for_background_work() -> None:
+    """Let background tasks of the test (readiness, plots...) end before their database
+    goes: a worker still querying a disposed or reset database must not outlive its test."""
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10_000)
 
 
 _HASH: list[str] = []
