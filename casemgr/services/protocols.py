@@ -108,9 +108,8 @@ def sync_shipped_protocols(session: Session) -> list[Protocol]:
     from casemgr.permissions import SYSTEM
 
     digest = shipped_digest()
-    if session.get(AppMeta, SHIPPED_KEY) is not None and (
-        session.get(AppMeta, SHIPPED_KEY).value == digest
-    ):
+    seen = session.get(AppMeta, SHIPPED_KEY)
+    if seen is not None and seen.value == digest:
         return []
     if session.scalar(select(Protocol.id).limit(1)) is None:
         return []

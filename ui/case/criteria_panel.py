@@ -315,7 +315,7 @@ class CriteriaPanel(QWidget):
             COL_REFERENCE: "pre-injury baseline: 9.17 m/s",
             COL_TARGET: "≥ 95% of pre-injury baseline",
             COL_STATUS: "Out of date  ",
-            COL_SOURCE: "DOMAIN.md section 3",
+            COL_SOURCE: "Hickey et al. 2020 (pain)",
         }.items():
             table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
         table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
