@@ -17,7 +17,9 @@ AUDIT_HEAD_KEY = "audit_head"
 
 # The only columns that may change after a row was written.
 _MUTABLE: dict[type, frozenset[str]] = {
-    TimelineEntry: frozenset({"status", "voided_at", "voided_by_id", "void_reason", "version"}),
+    TimelineEntry: frozenset(
+        {"status", "voided_at", "voided_by_id", "void_reason", "confidential", "version"}
+    ),
     Measure: frozenset({"status"}),
     RtpDecision: frozenset(),
     SuggestionAnswer: frozenset(),
